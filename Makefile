@@ -27,10 +27,15 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# The demo installs Meltano 4.4.1 into .meltano/cli and the plugins under .meltano/ on first
+# use, and keeps its runs in .demo/ (DEMO_ARGS=--fresh forgets them).
+DEMO_ARGS ?=
 demo: $(STAMP)
-	@echo "make demo arrives with the demo issue (#5); see README.md"
+	$(BIN)/python -m demo $(DEMO_ARGS)
 
+# Runs every benchmark in benchmarks/ and rewrites docs/benchmarks.md and its plot.
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python -m benchmarks
 
 # Regenerate the pins after changing dependencies in pyproject.toml.

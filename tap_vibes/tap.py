@@ -1,21 +1,180 @@
-"""tap-vibes: the Singer tap for the Vibes Platform API (skeleton until issue #3 lands)."""
+"""TapVibes: settings and the list of streams."""
 
 from __future__ import annotations
 
-from singer_sdk import Stream, Tap
+import weakref
+from typing import TYPE_CHECKING
+
+from singer_sdk import Tap
 from singer_sdk import typing as th
+
+from tap_vibes.session import TapSession
+from tap_vibes.streams.broadcasts import BroadcastsStream
+from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
+from tap_vibes.streams.changes import with_journal_streams
+from tap_vibes.streams.lists import SubscriptionListsStream
+from tap_vibes.streams.persons import PersonsStream, SubscribersStream
+from tap_vibes.streams.wallet import (
+    WalletCampaignsStream,
+    WalletItemsStream,
+    WalletMessagesStream,
+)
+from tap_vibes.writer import OrjsonSingerWriter
+from vibes_api.settings import US_API_URL, VibesSettings
+
+if TYPE_CHECKING:
+    from singer_sdk import Stream
+
+STREAM_TYPES = (
+    SubscriptionListsStream,
+    AcquisitionCampaignsStream,
+    BroadcastsStream,
+    WalletCampaignsStream,
+    WalletItemsStream,
+    WalletMessagesStream,
+    PersonsStream,
+    SubscribersStream,
+)
 
 
 class TapVibes(Tap):
     """Singer tap for the Vibes Mobile Engagement Platform."""
 
     name = "tap-vibes"
+    message_writer_class = OrjsonSingerWriter
+    _session: TapSession | None = None
+
     config_jsonschema = th.PropertiesList(
-        th.Property("api_url", th.StringType, default="https://public-api.vibescm.com"),
-        th.Property("company_key", th.StringType, required=True),
-        th.Property("username", th.StringType, required=True),
-        th.Property("password", th.StringType, required=True, secret=True),
+        th.Property(
+            "api_url",
+            th.StringType,
+            default=US_API_URL,
+            description=(
+                "Base URL of the Vibes Platform API. Defaults to the US host; the EU host is "
+                "https://public-api.eu.vibes.com. Wins over `region` when both are set."
+            ),
+        ),
+        th.Property(
+            "region",
+            th.StringType,
+            allowed_values=["us", "eu"],
+            description="Vibes region whose host to use when `api_url` is not set: us or eu.",
+        ),
+        th.Property(
+            "company_key",
+            th.StringType,
+            required=True,
+            description="Your Vibes company key (the `{company_key}` in every API path).",
+        ),
+        th.Property(
+            "username",
+            th.StringType,
+            required=True,
+            description="Vibes API username (credentials differ between the US and EU hosts).",
+        ),
+        th.Property(
+            "password",
+            th.StringType,
+            required=True,
+            secret=True,
+            description="Vibes API password (HTTP Basic auth); never logged.",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            description=(
+                "Earliest replication value to emit when a stream has no bookmark yet "
+                "(e.g. 2024-01-01T00:00:00Z). Records older than it are skipped."
+            ),
+        ),
+        th.Property(
+            "end_date",
+            th.DateTimeType,
+            description=(
+                "If set, records whose replication value is at or after it are skipped "
+                "(for bounded backfills)."
+            ),
+        ),
+        th.Property(
+            "requests_per_second",
+            th.NumberType,
+            default=90,
+            description=(
+                "Client-side rate limit for this company. Vibes allows 100 requests/s per "
+                "company; the default leaves room for other clients of the account."
+            ),
+        ),
+        th.Property(
+            "max_concurrency",
+            th.IntegerType,
+            default=32,
+            description="Most requests in flight at once (persons are read many at a time).",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=8,
+            description=(
+                "Retries (exponential backoff with jitter) after 429, 5xx, dropped "
+                "connections and timeouts; a 404 or other 'no' is never retried."
+            ),
+        ),
+        th.Property(
+            "timeout_seconds",
+            th.NumberType,
+            default=30,
+            description="Time limit of one request attempt, in seconds.",
+        ),
+        th.Property(
+            "person_ids_file",
+            th.StringType,
+            description=(
+                "CSV file of persons to read (streams persons and subscribers): a header "
+                "naming person_key, external_person_id or mdn (E.164, e.g. +15551234567), "
+                "then one id per row. Without it those two streams emit nothing."
+            ),
+        ),
+        th.Property(
+            "callback_journal",
+            th.StringType,
+            description=(
+                "Path of the journal written by `vibes-callbacks serve`. With it, persons, "
+                "subscribers, participants and wallet_item_events emit the changes Vibes "
+                "called back with, after their bookmark (a journal position); persons need "
+                "no request, and person_ids_file is not read."
+            ),
+        ),
+        th.Property(
+            "ca_bundle",
+            th.StringType,
+            description=(
+                "Path of a PEM file of extra CA certificates to trust (TLS is always verified)."
+            ),
+        ),
     ).to_dict()
 
     def discover_streams(self) -> list[Stream]:
-        return []
+        # callback_journal swaps in the journal streams (tap_vibes/streams/changes.py).
+        streams = with_journal_streams(STREAM_TYPES, self.config)
+        return [stream_type(tap=self) for stream_type in streams]
+
+    @property
+    def session(self) -> TapSession:
+        """The run's runner, client and progress, opened on first use."""
+        if self._session is None or self._session.closed:
+            session = TapSession(VibesSettings.from_config(self.config))
+            # Fallback for runs that do not reach the end of sync_all (errors, --test).
+            weakref.finalize(self, session.close)
+            self._session = session
+        return self._session
+
+    def close_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def stream_finished(self, stream: Stream) -> None:
+        """Called by each stream at the end of ``sync_all``; the last one ends the run."""
+        streams = list(self.streams.values())
+        if streams and stream is streams[-1]:
+            self.close_session()

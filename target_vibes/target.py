@@ -1,18 +1,296 @@
-"""target-vibes: the Singer target for the Vibes Platform API (skeleton until issue #4 lands)."""
+"""target-vibes: the Singer target that writes any stream into Vibes (reverse ETL).
+
+The target owns the run: settings, stream -> resource routing, the one client and async
+runner, the dead-letter file, progress and the end-of-run summary and verdict. Sinks are
+drained one at a time (``max_parallelism = 1``) so that streams apply in the order they
+arrived -- a persons stream lands before the subscribers stream that names those people --
+and each stream's own writes run concurrently inside its batch.
+"""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from singer_sdk import Target
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.sinks import Sink
+
+from target_vibes.dead_letters import DEFAULT_PATH, DeadLetterWriter
+from target_vibes.failures import MessagingNotAllowed, RejectRatioExceeded, UnknownStream
+from target_vibes.outcomes import Outcome, RunOutcomes
+from target_vibes.routing import (
+    RESOURCES,
+    Route,
+    RoutingError,
+    messaging_refused_message,
+    parse_streams_setting,
+    resolve_route,
+    unknown_stream_message,
+)
+from target_vibes.sinks import SINK_BY_RESOURCE, SkippedStreamSink
+from target_vibes.sinks.base import progress_key
+from vibes_api.bridge import AsyncRunner
+from vibes_api.client import VibesClient
+from vibes_api.errors import VibesConfigError
+from vibes_api.progress import ProgressCounter, ProgressReporter
+from vibes_api.settings import US_API_URL, VibesSettings
+
+_STREAMS_HELP = (
+    "Routes input streams to Vibes resources. Keys are stream names; values are objects "
+    'such as {"resource": "persons", "match_on": "external_person_id", "mode": "upsert"}. '
+    f"resource is one of {', '.join(RESOURCES)}. Options: persons match_on "
+    "(auto|external_person_id|person_key|mdn) and mode (upsert|update_only); subscribers "
+    "subscription_list_id and acquisition_id; participants acquisition_id; wallet_items and "
+    "wallet_messages wallet_id; events event_type. A stream named like a resource needs no "
+    "entry."
+)
 
 
 class TargetVibes(Target):
-    """Singer target that writes records into Vibes."""
+    """Singer target for the Vibes Mobile Engagement Platform."""
 
     name = "target-vibes"
+    default_sink_class = SkippedStreamSink
     config_jsonschema = th.PropertiesList(
-        th.Property("api_url", th.StringType, default="https://public-api.vibescm.com"),
-        th.Property("company_key", th.StringType, required=True),
-        th.Property("username", th.StringType, required=True),
-        th.Property("password", th.StringType, required=True, secret=True),
+        th.Property(
+            "api_url",
+            th.StringType,
+            default=US_API_URL,
+            description="Vibes Platform API base URL (US default; "
+            "https://public-api.eu.vibes.com for the EU). Wins over region.",
+        ),
+        th.Property(
+            "region",
+            th.StringType,
+            allowed_values=["us", "eu"],
+            description="Vibes region, used when api_url is not set: us or eu.",
+        ),
+        th.Property(
+            "company_key",
+            th.StringType,
+            required=True,
+            description="Your Vibes company key (the /companies/{company_key} segment).",
+        ),
+        th.Property(
+            "username", th.StringType, required=True, description="Vibes API username (per region)."
+        ),
+        th.Property(
+            "password",
+            th.StringType,
+            required=True,
+            secret=True,
+            description="Vibes API password. Never logged.",
+        ),
+        th.Property(
+            "requests_per_second",
+            th.NumberType,
+            default=90.0,
+            description="Client-side rate limit for non-event calls (Vibes allows "
+            "100/s per company; 90 leaves room for other clients).",
+        ),
+        th.Property(
+            "max_concurrency",
+            th.IntegerType,
+            default=32,
+            description="Most requests in flight at once.",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=8,
+            description="Retries per request for 429, 5xx and dropped connections "
+            "(creates that may duplicate are never retried after an ambiguous failure).",
+        ),
+        th.Property(
+            "timeout_seconds",
+            th.NumberType,
+            default=30.0,
+            description="Timeout of one request attempt, in seconds.",
+        ),
+        th.Property(
+            "ca_bundle",
+            th.StringType,
+            description="Path of a PEM file of extra CAs to trust (TLS verification "
+            "always stays on).",
+        ),
+        th.Property(
+            "streams", th.ObjectType(additional_properties=True), description=_STREAMS_HELP
+        ),
+        th.Property(
+            "unknown_streams",
+            th.StringType,
+            default="fail",
+            allowed_values=["fail", "skip"],
+            description="What to do with a stream that maps to no resource: fail "
+            "(stop before writing it, naming the 'streams' setting) or skip.",
+        ),
+        th.Property(
+            "allow_messaging",
+            th.BooleanType,
+            default=False,
+            description="Allow writes that text or notify real people: participants, "
+            "subscribing through a campaign, broadcasts, events, wallet messages and "
+            "wallet item notifications. Off: such streams fail before any write and "
+            "such records (subscribe rows, notifications) are rejected.",
+        ),
+        th.Property(
+            "dry_run",
+            th.BooleanType,
+            default=False,
+            description="Map and validate every record and read what decisions need, "
+            "but write nothing; prints the plan (creates, updates, unsubscribes, "
+            "rejects) per stream.",
+        ),
+        th.Property(
+            "dead_letter_path",
+            th.StringType,
+            default=DEFAULT_PATH,
+            description="JSON-lines file that receives every rejected record with its "
+            "reason; replay it with target-vibes-replay.",
+        ),
+        th.Property(
+            "max_reject_ratio",
+            th.NumberType,
+            default=0.1,
+            description="Fail the run (non-zero exit) when more than this share of "
+            "records is rejected (0.1 = 10%).",
+        ),
+        th.Property(
+            "progress_interval_seconds",
+            th.NumberType,
+            default=10.0,
+            description="Seconds between progress lines on stderr.",
+        ),
     ).to_dict()
+
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        super().append_builtin_config(config_jsonschema)
+        # Writes are always upserts by the resource's own rules, and _sdc_* metadata
+        # columns have nowhere to go in Vibes: these SDK settings would only mislead.
+        for name in ("load_method", "add_record_metadata"):
+            config_jsonschema["properties"].pop(name, None)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Streams drain in arrival order; see the module docstring.
+        self.max_parallelism = 1
+        try:
+            self._routes = parse_streams_setting(self.config.get("streams"))
+            self.settings = VibesSettings.from_config(self.config)
+        except (RoutingError, VibesConfigError) as problem:
+            raise ConfigValidationError(str(problem), errors=[str(problem)]) from None
+        if not self.config.get("allow_messaging", False):
+            for route in self._routes.values():
+                self._check_messaging(route)
+        self.outcomes = RunOutcomes()
+        self.dead_letters = DeadLetterWriter(self.config.get("dead_letter_path", DEFAULT_PATH))
+        self._lock = threading.Lock()
+        self._runner: AsyncRunner | None = None
+        self._progress: ProgressReporter | None = None
+
+    # ---- routing ------------------------------------------------------------------------
+    def route_for(self, stream_name: str) -> Route:
+        route = resolve_route(stream_name, self._routes)
+        if route is None:
+            raise UnknownStream(unknown_stream_message(stream_name))
+        return route
+
+    def _check_messaging(self, route: Route) -> None:
+        if route.always_messages and not self.config.get("allow_messaging", False):
+            raise MessagingNotAllowed(
+                messaging_refused_message(f"stream {route.stream!r} ({route.resource})")
+            )
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        route = resolve_route(stream_name, self._routes)
+        if route is None:
+            if self.config.get("unknown_streams", "fail") == "skip":
+                return SkippedStreamSink
+            raise UnknownStream(unknown_stream_message(stream_name))
+        self._check_messaging(route)
+        return SINK_BY_RESOURCE[route.resource]
+
+    # ---- shared resources ---------------------------------------------------------------
+    @property
+    def runner(self) -> AsyncRunner:
+        with self._lock:
+            if self._runner is None:
+                self._runner = AsyncRunner("target-vibes")
+            return self._runner
+
+    @property
+    def client(self) -> VibesClient:
+        return self.runner.client(self.settings)
+
+    @property
+    def window(self) -> int:
+        return self.settings.max_concurrency
+
+    def progress_counter(self, stream_name: str) -> ProgressCounter:
+        with self._lock:
+            if self._progress is None:
+                interval = float(self.config.get("progress_interval_seconds", 10.0))
+                self._progress = ProgressReporter(interval_seconds=interval)
+                self._progress.start()
+            progress = self._progress
+        counter = progress.counter(stream_name)
+        dry_run = bool(self.config.get("dry_run", False))
+        for outcome in Outcome:
+            counter.add(0, progress_key(outcome, dry_run=dry_run))
+        return counter
+
+    def _process_state_message(self, message_dict: dict) -> None:
+        # A dry run wrote nothing, so passing STATE on would let an orchestrator skip
+        # these records in the real run.
+        if self.config.get("dry_run", False):
+            return
+        super()._process_state_message(message_dict)
+
+    # ---- end of run ---------------------------------------------------------------------
+    def process_endofpipe(self) -> None:
+        try:
+            super().process_endofpipe()
+        finally:
+            self._finish()
+        self._verdict()
+
+    def _finish(self) -> None:
+        """Close the client and files, then print the summary (and the dry-run plan)."""
+        with self._lock:
+            runner, self._runner = self._runner, None
+            progress, self._progress = self._progress, None
+        if runner is not None:
+            runner.close()
+        self.dead_letters.close()
+        dry_run = bool(self.config.get("dry_run", False))
+        if dry_run:
+            self.logger.info("dry run: nothing was written to Vibes and no STATE was emitted")
+            for tally in self.outcomes.tallies():
+                self.logger.info("%s", tally.plan_line())
+        if progress is not None:
+            progress.stop()
+        if self.dead_letters.count:
+            self.logger.warning(
+                "%d rejected record(s) written to %s; after fixing the cause, replay them with: "
+                "target-vibes-replay --config <config.json> %s",
+                self.dead_letters.count,
+                self.dead_letters.path,
+                self.dead_letters.path,
+            )
+
+    def _verdict(self) -> None:
+        limit = float(self.config.get("max_reject_ratio", 0.1))
+        ratio = self.outcomes.reject_ratio()
+        if ratio > limit:
+            raise RejectRatioExceeded(
+                f"{self.outcomes.rejected} of {self.outcomes.total} records were rejected "
+                f"({ratio:.1%}), more than max_reject_ratio {limit:.1%}; see "
+                f"{self.dead_letters.path}"
+            )
+
+
+if __name__ == "__main__":
+    TargetVibes.cli()

@@ -45,6 +45,12 @@ class FaultSettings:
             fault_rate=options.fault_rate,
         )
 
+    def restore(self, options: EmulatorOptions) -> None:
+        """Back to the startup settings (in place: the app's state is frozen once started)."""
+        fresh = FaultSettings.from_options(options)
+        for name, value in vars(fresh).items():
+            setattr(self, name, value)
+
     @property
     def has_latency(self) -> bool:
         return self.latency_ms > 0 or self.latency_jitter_ms > 0

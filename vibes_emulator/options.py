@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Seconds in-flight requests (a "slow" fault, say) get to finish when the emulator stops.
+SHUTDOWN_TIMEOUT = 2.0
+
 
 @dataclass(frozen=True)
 class CompanyCredentials:

@@ -30,8 +30,8 @@ def rates_for(rate_limit: float | None) -> dict[str, float] | None:
         return dict(DOCUMENTED_RATES)
     if rate_limit <= 0:
         return None
-    scale = rate_limit / DOCUMENTED_RATES[GENERAL]
-    return {name: rate * scale for name, rate in DOCUMENTED_RATES.items()}
+    general = DOCUMENTED_RATES[GENERAL]
+    return {name: rate * rate_limit / general for name, rate in DOCUMENTED_RATES.items()}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 SECOND = 1000
 MINUTE = 60 * SECOND
@@ -52,30 +52,45 @@ class ManualClock(Clock):
         self.current += seconds
 
 
-def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _civil(ms: int) -> tuple[date, int, int, int]:
+    # Arithmetic rather than datetime.strftime: timestamps are formatted on every read,
+    # and this is about twice as fast.
+    days, rest = divmod(ms // 1000, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return date.fromordinal(_EPOCH_ORDINAL + days), hours, minutes, seconds
 
 
 def fmt_seconds(ms: int | None) -> str | None:
     """``2017-04-24T14:33:21Z`` (persons, broadcasts, callbacks, subscriptions)."""
-    return None if ms is None else _dt(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if ms is None:
+        return None
+    day, h, m, s = _civil(ms)
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}T{h:02d}:{m:02d}:{s:02d}Z"
 
 
 def fmt_minutes(ms: int | None) -> str | None:
     """``2017-01-15T14:30Z`` (acquisition campaigns and participants)."""
-    return None if ms is None else _dt(ms).strftime("%Y-%m-%dT%H:%MZ")
+    if ms is None:
+        return None
+    day, h, m, _ = _civil(ms)
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}T{h:02d}:{m:02d}Z"
 
 
 def fmt_millis(ms: int | None) -> str | None:
     """``2018-05-07T15:27:33.664Z`` (wallet campaigns, items, messages; opt-out dates)."""
     if ms is None:
         return None
-    return _dt(ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    day, h, m, s = _civil(ms)
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}T{h:02d}:{m:02d}:{s:02d}.{ms % 1000:03d}Z"
 
 
 def fmt_date(ms: int | None) -> str | None:
-    """``2017-02-16`` (callback start/end dates as OAS shows them)."""
-    return None if ms is None else _dt(ms).strftime("%Y-%m-%d")
+    """``2017-02-16`` (a date without time)."""
+    return None if ms is None else _civil(ms)[0].isoformat()
 
 
 def parse_iso(text: object) -> int | None:
@@ -98,4 +113,4 @@ def parse_iso(text: object) -> int | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+    return round(parsed.timestamp() * 1000)

@@ -19,7 +19,8 @@ def parse_mdn(raw: object, version: int, *, status: int = 400) -> str:
     A literal ``+`` in a query string arrives decoded as a space (clients must send
     ``%2B``), so anything with whitespace is malformed, as Vibes answers.
     """
-    if not isinstance(raw, str) or not raw or raw != raw.strip() or " " in raw:
+    # ASCII only: str.isdigit() also accepts other scripts' digits.
+    if not isinstance(raw, str) or not raw.isascii() or not raw or raw != raw.strip() or " " in raw:
         raise ApiError(status, INVALID_MDN)
     if version >= 2:
         digits = raw[1:]
@@ -35,8 +36,9 @@ def parse_mdn(raw: object, version: int, *, status: int = 400) -> str:
     if len(raw) == 11 and raw[0] == "1" and raw[1] not in "01":
         return "+" + raw
     if 8 <= len(raw) <= 15:
-        # Looks like an international number without "+": v1 cannot address it.
-        raise ApiError(status, COUNTRY_NOT_SUPPORTED)
+        # Looks like an international number without "+": v1 cannot address it. A lookup
+        # answers 404 (no such person under v1), a write 422 like other refused values.
+        raise ApiError(404 if status == 400 else status, COUNTRY_NOT_SUPPORTED)
     raise ApiError(status, INVALID_MDN)
 
 

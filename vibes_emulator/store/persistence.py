@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
+def _row_key(row: Row) -> tuple[str, str, str]:
+    return row[0], row[1], row[2]
+
+
 class Persistence:
     """Write-through SQLite table of records; every public method commits."""
 
@@ -61,7 +65,8 @@ class Persistence:
             self._db.execute("DELETE FROM records WHERE company = ?", (company,))
             self._db.executemany(
                 "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
-                ((c, k, i, orjson.dumps(r)) for c, k, i, r in rows),
+                # In key order, so SQLite appends to its B-tree instead of splitting pages.
+                ((c, k, i, orjson.dumps(r)) for c, k, i, r in sorted(rows, key=_row_key)),
             )
         except BaseException:
             self._db.execute("ROLLBACK")

@@ -1,0 +1,98 @@
+"""The ``person_ids_file`` setting: a CSV of persons to hydrate, read as a stream.
+
+The header names at least one of ``person_key``, ``external_person_id`` or ``mdn`` (other
+columns are ignored); each row gives one id in one of those columns. Errors name the file
+and the line, and never echo the row (it may hold a phone number). The file is read lazily,
+so a million ids never sit in memory at once; ``check()`` is a fast first pass that finds
+bad rows before any request is made.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+IdKind = Literal["person_key", "external_person_id", "mdn"]
+ID_COLUMNS: tuple[IdKind, ...] = ("person_key", "external_person_id", "mdn")
+
+
+class PersonIdsFileError(ValueError):
+    """The ids file cannot be used; the message names the file and the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonId:
+    """One id from the file and the line it came from."""
+
+    kind: IdKind
+    value: str
+    line: int
+
+    def describe(self) -> str:
+        return f"{self.kind}={self.value}"
+
+
+class PersonIdsFile:
+    """Iterating yields a :class:`PersonId` per row, in file order."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def check(self) -> int:
+        """Read the whole file once, raising on the first bad line; returns the id count."""
+        return sum(1 for _ in self)
+
+    def __iter__(self) -> Iterator[PersonId]:
+        try:
+            handle = self.path.open(newline="", encoding="utf-8-sig")
+        except OSError as exc:
+            raise PersonIdsFileError(
+                f"person_ids_file {self.path}: cannot be read ({exc.strerror})"
+            ) from None
+        with handle:
+            reader = csv.reader(handle)
+            try:
+                yield from self._rows(reader)
+            except csv.Error as exc:
+                raise PersonIdsFileError(
+                    f"person_ids_file {self.path}, line {reader.line_num}: not valid CSV ({exc})"
+                ) from None
+            except UnicodeDecodeError:
+                raise PersonIdsFileError(
+                    f"person_ids_file {self.path}, line {reader.line_num + 1}: not UTF-8 text"
+                ) from None
+
+    def _rows(self, reader: Iterator[list[str]]) -> Iterator[PersonId]:
+        header = next(reader, None)
+        line = getattr(reader, "line_num", 1)
+        columns = self._id_columns(header, line)
+        for row in reader:
+            line = getattr(reader, "line_num", line + 1)
+            found = [(kind, row[i].strip()) for kind, i in columns if i < len(row)]
+            ids = [(kind, value) for kind, value in found if value]
+            if len(ids) != 1:
+                problem = "no id" if not ids else f"{len(ids)} ids (give one per row)"
+                raise PersonIdsFileError(
+                    f"person_ids_file {self.path}, line {line}: {problem} in columns "
+                    f"{', '.join(kind for kind, _ in columns)}"
+                )
+            kind, value = ids[0]
+            yield PersonId(kind, value, line)
+
+    def _id_columns(self, header: list[str] | None, line: int) -> list[tuple[IdKind, int]]:
+        if header is None:
+            raise PersonIdsFileError(
+                f"person_ids_file {self.path}: empty; the first line must be a header naming "
+                f"one of {', '.join(ID_COLUMNS)}"
+            )
+        names = [name.strip().lower() for name in header]
+        columns = [(kind, names.index(kind)) for kind in ID_COLUMNS if kind in names]
+        if not columns:
+            raise PersonIdsFileError(
+                f"person_ids_file {self.path}, line {line}: the header must name one of "
+                f"{', '.join(ID_COLUMNS)}; found {', '.join(repr(n) for n in names) or 'nothing'}"
+            )
+        return columns

@@ -1,0 +1,1 @@
+"""Sources of change records other than REST lists (the callback journal)."""

@@ -1,0 +1,224 @@
+"""Change records from the callback journal (written by ``vibes-callbacks serve``).
+
+Each stream reads the journal events of its own callback types after its bookmark, a
+journal position, up to the last position stored when the read began, and turns each event
+into one record carrying that ``journal_position``. Positions only grow and become visible
+in order (see vibes_callbacks.journal), so resuming after the bookmark skips nothing and
+repeats nothing. The record makers are pure functions of (event, position).
+
+Payload variations handled (FACTS §3.4, §8.8, §8.9, §1.4):
+- person objects name the person ``person_key``, ``id`` (subscription and participant
+  payloads, where ``id`` is the key the REST ``url`` uses) or only ``person_id`` and ``url``
+  (person events, whose example has no ``person_key``); ``external_id`` is the older name of
+  ``external_person_id``. Records get ``person_key`` and ``external_person_id`` either way.
+- MDNs come as E.164 when the registration was made with API version 2, and without a country
+  code under version 1, where Vibes assumes +1; records always carry E.164.
+- wallet events carry only the deprecated ``event_type``; the journal stores the type the
+  receiver settled on (vibes_callbacks.events), which records report as ``callback_type``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vibes_callbacks.journal import Journal, JournalEntry
+
+logger = logging.getLogger("tap_vibes")
+
+Record = dict[str, Any]
+Maker = Callable[[Record, JournalEntry], Record | None]
+
+_NANP_DIGITS = re.compile(r"\d{10}")
+
+
+def normalize_mdn(mdn: Any) -> Any:
+    """E.164 for a version-1 MDN (10 digits, or 11 starting with 1: Vibes assumes +1)."""
+    if not isinstance(mdn, str):
+        return mdn
+    text = mdn.strip()
+    if text.startswith("+"):
+        return text
+    if _NANP_DIGITS.fullmatch(text):
+        return "+1" + text
+    if len(text) == 11 and text.startswith("1") and text.isdigit():
+        return "+" + text
+    return text
+
+
+def _url_key(url: Any) -> str | None:
+    """The last segment of a person ``url``, unless it is a documentation placeholder."""
+    if not isinstance(url, str):
+        return None
+    tail = url.rstrip("/").rsplit("/", 1)[-1]
+    return tail if tail and not tail.startswith(":") and tail != "persons" else None
+
+
+def person_identity(person: Record) -> Record:
+    """``person_key`` and ``external_person_id`` from any of the shapes of §8.9."""
+    key = person.get("person_key") or person.get("id") or _url_key(person.get("url"))
+    if key is None and person.get("person_id") is not None:
+        key = person["person_id"]  # deprecated id; Vibes accepts it wherever a key goes
+    external = person.get("external_person_id")
+    if external is None:
+        external = person.get("external_id")
+    return {
+        "person_key": None if key is None else str(key),
+        "external_person_id": external,
+    }
+
+
+def _with_e164(person: Record) -> Record:
+    phone = person.get("mobile_phone")
+    if isinstance(phone, dict) and "mdn" in phone:
+        person = {**person, "mobile_phone": {**phone, "mdn": normalize_mdn(phone["mdn"])}}
+    return person
+
+
+def _envelope(event: Record, entry: JournalEntry) -> Record:
+    return {
+        "journal_position": entry.position,
+        "event_id": entry.event_id,
+        "event_date": event.get("event_date"),
+        "callback_type": entry.callback_type,
+    }
+
+
+def _object(event: Record, name: str) -> Record | None:
+    value = event.get(name)
+    return value if isinstance(value, dict) else None
+
+
+def person_record(event: Record, entry: JournalEntry) -> Record | None:
+    """person_added / person_updated: the whole person, as the persons stream emits it."""
+    person = _object(event, "person")
+    if person is None:
+        return None
+    record = _with_e164(dict(person))
+    identity = person_identity(person)
+    if identity["person_key"] is None:
+        return None
+    record.update({k: v for k, v in identity.items() if v is not None})
+    record.update(_envelope(event, entry))
+    return record
+
+
+def subscriber_record(event: Record, entry: JournalEntry) -> Record | None:
+    """subscription_added / subscription_removed: one person on one list."""
+    subscription = _object(event, "subscription")
+    if subscription is None:
+        return None
+    person = _with_e164(dict(subscription.get("person") or {}))
+    listed = subscription.get("subscription_list") or {}
+    identity = person_identity(person)
+    if identity["person_key"] is None or listed.get("id") is None:
+        return None
+    record = dict(subscription)
+    record.update(
+        person={**person, **{k: v for k, v in identity.items() if v is not None}},
+        person_key=identity["person_key"],
+        subscription_list_id=str(listed["id"]),
+        opt_out_date=subscription.get("opt_out_date"),
+        opt_out_reason=subscription.get("opt_out_reason"),
+    )
+    removed = entry.callback_type == "subscription_removed"
+    record["active"] = not removed and record["opt_out_date"] is None
+    record.update(_envelope(event, entry))
+    return record
+
+
+def participant_record(event: Record, entry: JournalEntry) -> Record | None:
+    """ack_participant_added / ack_participant_changed: a person's opt-in progress."""
+    participant = _object(event, "participant")
+    if participant is None:
+        return None
+    person = _with_e164(dict(participant.get("person") or {}))
+    campaign = participant.get("acquisition_campaign") or {}
+    identity = person_identity(person)
+    if identity["person_key"] is None or campaign.get("id") is None:
+        return None
+    phone = person.get("mobile_phone")
+    record = dict(participant)
+    record.update(
+        acquisition_id=str(campaign["id"]),
+        person_key=identity["person_key"],
+        external_person_id=identity["external_person_id"],
+        mdn=phone.get("mdn") if isinstance(phone, dict) else None,
+        status=participant.get("status"),
+        person={**person, **{k: v for k, v in identity.items() if v is not None}},
+    )
+    record.update(_envelope(event, entry))
+    return record
+
+
+def wallet_item_event_record(event: Record, entry: JournalEntry) -> Record:
+    """wallet_item_install / wallet_item_remove: one pass installed on or removed from a device."""
+    instance = _object(event, "wallet_instance") or {}
+    item = _object(event, "wallet_item") or {}
+    campaign = _object(event, "wallet_campaign") or {}
+    record: Record = {
+        "wallet_id": campaign.get("token"),
+        "wallet_item_id": item.get("uuid") or item.get("wallet_item_id"),
+        "wallet_instance_uid": instance.get("wallet_instance_uid"),
+        "provider": instance.get("provider"),
+        "registered_at": instance.get("registered_at"),
+        "unregistered_at": instance.get("unregistered_at"),
+        "installed": entry.callback_type == "wallet_item_install",
+        "wallet_instance": instance or None,
+        "wallet_item": item or None,
+        "wallet_campaign": campaign or None,
+    }
+    record.update(_envelope(event, entry))
+    return record
+
+
+@dataclass(frozen=True)
+class ChangeSource:
+    """Which callback types feed a stream, and how one event becomes its record."""
+
+    types: tuple[str, ...]
+    make: Maker
+
+
+SOURCES: dict[str, ChangeSource] = {
+    "persons": ChangeSource(("person_added", "person_updated"), person_record),
+    "subscribers": ChangeSource(("subscription_added", "subscription_removed"), subscriber_record),
+    "participants": ChangeSource(
+        ("ack_participant_added", "ack_participant_changed"), participant_record
+    ),
+    "wallet_item_events": ChangeSource(
+        ("wallet_item_install", "wallet_item_remove"), wallet_item_event_record
+    ),
+}
+
+
+def read_changes(path: str | Path, stream: str, after_position: int = 0) -> Iterator[Record]:
+    """Records for ``stream`` from events after ``after_position``, in journal order.
+
+    The read ends at the last position stored when it began, so a run ends even while the
+    receiver keeps writing. An event that cannot make a record (no person, no list id) is
+    logged and passed over; its position is still covered by the next record's bookmark.
+    """
+    source = SOURCES[stream]
+    with Journal.open_existing(path) as journal:
+        until = journal.last_position()
+        for entry in journal.read(after_position, source.types, until_position=until):
+            try:
+                event = entry.event()
+            except ValueError:
+                event = {}
+            record = source.make(event, entry)
+            if record is None:
+                logger.warning(
+                    "journal position %d (%s, event %s) has no usable %s; not emitted",
+                    entry.position,
+                    entry.callback_type,
+                    entry.event_id,
+                    stream,
+                )
+                continue
+            yield record

@@ -1,0 +1,1 @@
+"""tap-vibes streams, one module per Vibes domain; shared behaviour lives in ``base``."""

@@ -1,0 +1,160 @@
+"""Persons and their subscriptions, for the ids in ``person_ids_file`` (FACTS §2.1, §2.3, §5).
+
+Vibes has no list of persons: each is read alone, by key, external id or MDN. Both streams
+read the ids file (a streamed CSV; reading it costs nothing next to one request per id) and
+keep ``max_concurrency`` requests in flight through ``map_ordered``, emitting in the file's
+order. Why subscribers is not an SDK child of persons: the SDK syncs a child once per
+parent record (a SCHEMA message and log lines per person), and only for parent records that
+are emitted, so an incremental persons run would skip the subscriptions of persons whose
+``updated_at`` did not move (nothing documents that an opt-out moves it). As separate
+streams, persons stays incremental, subscribers stays complete, and each makes only the
+requests it needs: one per id (two for an MDN, which must first be resolved to a key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from tap_vibes.person_ids import PersonId, PersonIdsFile
+from tap_vibes.streams.base import VibesStream
+from tap_vibes.timestamps import parse_timestamp
+from vibes_api.client import quote_id
+from vibes_api.errors import VibesNotFound
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers import types
+
+    from vibes_api.client import VibesClient
+    from vibes_api.metrics import ClientMetrics
+
+PERSONS = "/mobiledb/persons"
+
+
+async def fetch_person(
+    client: VibesClient, person_id: PersonId, metrics: ClientMetrics
+) -> dict[str, Any] | None:
+    """The person an id names, or None when Vibes knows no such person (404)."""
+    value = quote_id(person_id.value)
+    try:
+        if person_id.kind == "person_key":
+            data = await client.get(f"{PERSONS}/{value}", metrics=metrics)
+        elif person_id.kind == "external_person_id":
+            data = await client.get(f"{PERSONS}/external/{value}", metrics=metrics)
+        else:
+            data = await client.get(PERSONS, {"mdn": person_id.value}, metrics=metrics)
+    except VibesNotFound:
+        return None
+    if isinstance(data, list):  # the Ruby gem documents an array for the MDN lookup (§8.4)
+        data = data[0] if data else None
+    return data if isinstance(data, dict) else None
+
+
+async def fetch_subscriptions(
+    client: VibesClient, person_id: PersonId, metrics: ClientMetrics
+) -> list[dict[str, Any]] | None:
+    """Every subscription of the person, opted-out ones included; None for an unknown person."""
+    if person_id.kind == "mdn":
+        person = await fetch_person(client, person_id, metrics)
+        if person is None or not person.get("person_key"):
+            return None
+        base = f"{PERSONS}/{quote_id(person['person_key'])}"
+    elif person_id.kind == "external_person_id":
+        base = f"{PERSONS}/external/{quote_id(person_id.value)}"
+    else:
+        base = f"{PERSONS}/{quote_id(person_id.value)}"
+    try:
+        return await client.get_list(
+            f"{base}/subscriptions", {"active_only": "false"}, metrics=metrics
+        )
+    except VibesNotFound:
+        return None
+
+
+def subscriber_record(subscription: dict[str, Any]) -> dict[str, Any]:
+    """One subscriber record: the subscription with its person and list keys at the top."""
+    person = subscription.get("person") or {}
+    listed = subscription.get("subscription_list") or {}
+    record = dict(subscription)
+    record["person_key"] = person.get("id") or person.get("person_key")
+    record["subscription_list_id"] = listed.get("id")
+    record["active"] = subscription.get("opt_out_date") is None
+    return record
+
+
+class _PersonIdsStream(VibesStream):
+    """Shared by persons and subscribers: ids from the file, hydrated many at a time."""
+
+    sorts_records = False
+
+    def person_ids(self) -> PersonIdsFile | None:
+        path = self.config.get("person_ids_file")
+        if not path:
+            self.logger.info("No person_ids_file set: stream '%s' has nothing to read.", self.name)
+            return None
+        ids = PersonIdsFile(path)
+        count = ids.check()  # a bad line fails the run before any request is made
+        self.logger.info("Reading %d ids from %s for stream '%s'.", count, path, self.name)
+        return ids
+
+    def not_found(self, person_id: PersonId) -> None:
+        self.progress.add(1, "not found")
+        self.logger.warning(
+            "No Vibes person for %s (line %d of person_ids_file); %d not found so far.",
+            person_id.describe(),
+            person_id.line,
+            self.progress.counts().get("not found", 0),
+        )
+
+    def hydrate(self, ids: Iterable[PersonId], fetch: Any) -> Iterator[tuple[PersonId, Any]]:
+        """(id, fetched) in file order, ``max_concurrency`` fetches in flight."""
+        client, metrics = self.session.client, self.metrics
+
+        async def one(person_id: PersonId) -> tuple[PersonId, Any]:
+            return person_id, await fetch(client, person_id, metrics)
+
+        window = int(self.config.get("max_concurrency") or 32)
+        return self.session.map_ordered(one, ids, window)
+
+
+class PersonsStream(_PersonIdsStream):
+    name = "persons"
+    primary_keys = ("person_key",)
+    replication_key = "updated_at"
+
+    def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
+        ids = self.person_ids()
+        if ids is None:
+            return
+        persons = self._found(self.hydrate(ids, fetch_person))
+        yield from self.within_window(persons, self.bookmark_start(context), self.bookmark_end())
+
+    def _found(self, results: Iterable[tuple[PersonId, Any]]) -> Iterator[dict[str, Any]]:
+        for person_id, person in results:
+            if person is None:
+                self.not_found(person_id)
+            else:
+                yield person
+
+
+class SubscribersStream(_PersonIdsStream):
+    name = "subscribers"
+    primary_keys = ("person_key", "subscription_list_id", "opt_in_date")
+    replication_key = None
+
+    def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
+        ids = self.person_ids()
+        if ids is None:
+            return
+        for person_id, subscriptions in self.hydrate(ids, fetch_subscriptions):
+            if subscriptions is None:
+                self.not_found(person_id)
+                continue
+            records = [subscriber_record(s) for s in subscriptions]
+            records.sort(key=_subscription_order)
+            yield from records
+
+
+def _subscription_order(record: dict[str, Any]) -> tuple[str, str]:
+    opt_in = parse_timestamp(record.get("opt_in_date"))
+    return (str(record.get("subscription_list_id")), opt_in.isoformat() if opt_in else "")

@@ -1,0 +1,177 @@
+"""Record shapes shared by every resource: nesting flat columns, JSON-safe values, MDNs.
+
+Everything here is pure: a record goes in, a value or a MappingError comes out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import functools
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+# Parents whose flattened children are names chosen by the customer (custom field names,
+# wallet token names, event data keys): everything after the first separator is the name.
+LEAF_PARENTS = frozenset({"custom_fields", "tokens", "event_data", "debug_data"})
+
+# Parents whose flattened children are Vibes' own nested structure.
+NESTED_PARENTS = frozenset(
+    {
+        "mobile_phone",
+        "message",
+        "targeting",
+        "send_schedule",
+        "source_short_code",
+        "passbook",
+        "google_wallet",
+        "messages",
+        "campaign_ref",
+        "subscription_list",
+        "person",
+    }
+)
+
+_NON_DIGITS = re.compile(r"[\s\-().]")
+
+
+_PLAIN = frozenset({str, int, float, bool})
+
+
+class MappingError(ValueError):
+    """A record that cannot become a Vibes request; the message is the reason."""
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with datetimes, dates and decimals turned into what JSON carries.
+
+    The Singer SDK parses date-time columns into ``datetime`` objects before a sink sees
+    them; Vibes wants ISO-8601 text back.
+    """
+    if value is None or type(value) in _PLAIN:
+        return value
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None and value.utcoffset() == dt.timedelta(0):
+            return value.replace(tzinfo=None).isoformat() + "Z"
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+@functools.lru_cache(maxsize=8192)
+def _split(key: str) -> tuple[str, str] | None:
+    for separator in ("__", "."):
+        parent, found, rest = key.partition(separator)
+        if found and rest and (parent in LEAF_PARENTS or parent in NESTED_PARENTS):
+            return parent, rest
+    return None
+
+
+def nest(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with flat columns folded into objects, as tap-vibes would emit it.
+
+    ``custom_fields__first_name`` and ``custom_fields.first_name`` become
+    ``custom_fields: {first_name: ...}``; ``mobile_phone__mdn`` becomes
+    ``mobile_phone: {mdn: ...}``. A flat column wins over the same key inside an object.
+    Other columns stay as they are.
+    """
+    out: dict[str, Any] = {}
+    flat: list[tuple[str, str, Any]] = []
+    for key, value in record.items():
+        split = _split(key)
+        if split is None:
+            out[key] = json_safe(value)
+        else:
+            flat.append((split[0], split[1], json_safe(value)))
+    for parent, rest, value in flat:
+        target = out.get(parent)
+        if not isinstance(target, dict):
+            target = {}
+            out[parent] = target
+        if parent in LEAF_PARENTS:
+            target[rest] = value
+        else:
+            inner = nest({rest: value})
+            _merge(target, inner)
+    return out
+
+
+def _merge(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def text(value: Any, field: str) -> str | None:
+    """A present identifier as text (warehouses emit numeric ids), None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool | Mapping | list):
+        raise MappingError(f"{field} must be text, got {type(value).__name__}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def normalize_mdn(value: Any) -> str:
+    """An MDN in E.164 (``+12995551234``), or MappingError saying why it is not one.
+
+    Accepted: E.164 with ``+`` (8-15 digits, not starting with 0); 10-digit US/CA numbers
+    (``2995551234``) and 11-digit ones with the leading 1, which Vibes itself assumes to be
+    +1. Spaces, dashes, dots and parentheses are ignored. Anything else is not a number
+    Vibes' API version 2 accepts.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise MappingError(f"mdn {value!r} is not a phone number")
+    raw = _NON_DIGITS.sub("", str(value))
+    if raw.startswith("+"):
+        digits = raw[1:]
+        if digits.isdigit() and 8 <= len(digits) <= 15 and digits[0] != "0":
+            return raw
+    elif raw.isdigit():
+        if len(raw) == 10 and raw[0] not in "01":
+            return "+1" + raw
+        if len(raw) == 11 and raw[0] == "1" and raw[1] not in "01":
+            return "+" + raw
+    raise MappingError(
+        f"mdn {value!r} is not a phone number (expected E.164 such as +12995551234 "
+        "or a 10-digit US/CA number)"
+    )
+
+
+def record_mdn(record: Mapping[str, Any]) -> str | None:
+    """The record's MDN (``mdn`` or ``mobile_phone.mdn``) in E.164, None when absent."""
+    phone = record.get("mobile_phone")
+    raw = record.get("mdn")
+    if raw is None and isinstance(phone, Mapping):
+        raw = phone.get("mdn")
+    if raw is None or raw == "":
+        return None
+    return normalize_mdn(raw)
+
+
+def stable_id(stream: str, record: Mapping[str, Any]) -> str:
+    """A hex id that depends only on the stream name and the record's content."""
+    canonical = orjson.dumps(
+        {"stream": stream, "record": json_safe(record)},
+        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
+    )
+    return hashlib.sha256(canonical).hexdigest()[:40]
+
+
+def drop_metadata(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record without Singer ``_sdc_*`` bookkeeping columns."""
+    return {key: value for key, value in record.items() if not key.startswith("_sdc_")}

@@ -1,0 +1,271 @@
+"""Record -> request for the person-shaped resources: persons, subscribers, participants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from target_vibes.mapping.common import MappingError, nest, record_mdn, text
+
+# What tap-vibes emits about a person that Vibes computes itself; never sent.
+PERSON_READ_ONLY = frozenset(
+    {
+        "person_key",
+        "person_id",
+        "created_at",
+        "updated_at",
+        "url",
+        "timezone",
+        "timezone_source",
+        "subscriptions",
+        "push_devices",
+    }
+)
+PERSON_FIELDS = frozenset({"external_person_id", "mobile_phone", "mdn", "custom_fields"})
+
+UNSUBSCRIBE_ACTIONS = frozenset({"unsubscribe", "opt_out", "optout", "remove", "delete"})
+SUBSCRIBE_ACTIONS = frozenset({"subscribe", "opt_in", "optin", "add"})
+_FALSE_TEXT = frozenset({"false", "0", "no", "n", "f"})
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How a request names a person: by external id, person key or MDN."""
+
+    kind: str  # "external_person_id" | "person_key" | "mdn"
+    value: str
+
+    def person_path(self) -> str:
+        """The person's path for identities that have one (not MDN)."""
+        if self.kind == "external_person_id":
+            return f"/mobiledb/persons/external/{quote(self.value, safe='')}"
+        if self.kind == "person_key":
+            return f"/mobiledb/persons/{quote(self.value, safe='')}"
+        raise ValueError("an MDN names no person path; look the person up first")
+
+    def body(self) -> dict[str, Any]:
+        """The identity as a request body names it (participants, events)."""
+        if self.kind == "mdn":
+            return {"mobile_phone": {"mdn": self.value}}
+        return {self.kind: self.value}
+
+
+@dataclass(frozen=True)
+class PersonWrite:
+    """A person record ready to send: who it is, what to write, what was left out."""
+
+    identity: Identity
+    body: dict[str, Any]
+    ignored: tuple[str, ...] = field(default=())
+
+
+def custom_field_value(value: Any) -> Any:
+    """A custom field value as Vibes takes it on a write.
+
+    tap-vibes emits select fields as objects ``{id, name, option_key, active}`` (and
+    multi-selects as arrays of them); writes name the option by its key.
+    """
+    if isinstance(value, Mapping) and ("option_key" in value or "name" in value):
+        return value.get("option_key") or value.get("name")
+    if isinstance(value, list):
+        return [custom_field_value(item) for item in value]
+    return value
+
+
+def _custom_fields(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    fields = record.get("custom_fields")
+    if fields is None:
+        return None
+    if not isinstance(fields, Mapping):
+        raise MappingError("custom_fields must be an object of field name -> value")
+    return {str(name): custom_field_value(value) for name, value in fields.items()}
+
+
+def identities(record: Mapping[str, Any]) -> dict[str, str]:
+    """Every person identifier the record carries, by kind (MDN in E.164)."""
+    found: dict[str, str] = {}
+    external = text(record.get("external_person_id"), "external_person_id")
+    if external is not None:
+        found["external_person_id"] = external
+    person = record.get("person")
+    key = record.get("person_key")
+    if key is None and isinstance(person, Mapping):
+        key = person.get("person_key") or person.get("id")
+        if external is None and person.get("external_person_id"):
+            found["external_person_id"] = str(person["external_person_id"])
+    key_text = text(key, "person_key")
+    if key_text is not None:
+        found["person_key"] = key_text
+    mdn = record_mdn(record)
+    if mdn is not None:
+        found["mdn"] = mdn
+    return found
+
+
+def pick_identity(record: Mapping[str, Any], match_on: str) -> Identity:
+    """The identity a write matches on.
+
+    ``auto`` prefers external_person_id, then MDN; person keys belong to one company, so
+    they are used only when asked for (``match_on: person_key``), which keeps tap-vibes
+    output from one company loadable into another.
+    """
+    found = identities(record)
+    if match_on == "auto":
+        for kind in ("external_person_id", "mdn"):
+            if kind in found:
+                return Identity(kind, found[kind])
+        raise MappingError("record has neither external_person_id nor mdn to match a person on")
+    if match_on not in found:
+        raise MappingError(f"match_on is {match_on} but the record has no {match_on}")
+    return Identity(match_on, found[match_on])
+
+
+def person_write(record: Mapping[str, Any], match_on: str = "auto") -> PersonWrite:
+    """A person upsert from a flat or nested record.
+
+    The body carries the MDN (with its carrier code when given), custom fields and, when
+    matching on something else, the external id. A null custom field clears it in Vibes;
+    an absent one is left alone. A null MDN is treated as absent, never as "remove".
+    """
+    nested = nest(record)
+    identity = pick_identity(nested, match_on)
+    body: dict[str, Any] = {}
+    mdn = record_mdn(nested)
+    if mdn is not None:
+        phone: dict[str, Any] = {"mdn": mdn}
+        raw_phone = nested.get("mobile_phone")
+        if isinstance(raw_phone, Mapping) and raw_phone.get("carrier_code"):
+            phone["carrier_code"] = str(raw_phone["carrier_code"])
+        body["mobile_phone"] = phone
+    custom = _custom_fields(nested)
+    if custom:
+        body["custom_fields"] = custom
+    external = text(nested.get("external_person_id"), "external_person_id")
+    if external is not None and identity.kind != "external_person_id":
+        body["external_person_id"] = external
+    ignored = tuple(sorted(key for key in nested if key not in PERSON_FIELDS | PERSON_READ_ONLY))
+    return PersonWrite(identity=identity, body=body, ignored=ignored)
+
+
+@dataclass(frozen=True)
+class SubscriberWrite:
+    """A subscription change: unsubscribe from a list, or subscribe through a campaign."""
+
+    action: str  # "subscribe" | "unsubscribe"
+    identity: Identity
+    subscription_list_id: str | None
+    acquisition_id: str | None
+    custom_fields: dict[str, Any] | None
+
+
+def _falsy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value == 0
+    return isinstance(value, str) and value.strip().lower() in _FALSE_TEXT
+
+
+def subscriber_action(record: Mapping[str, Any]) -> str:
+    """``unsubscribe`` or ``subscribe``, from the record's own words.
+
+    Unsubscribe rows: ``action`` one of unsubscribe/opt_out/remove/delete, ``subscribed``
+    false (also "false", "no", 0), ``status`` unsubscribed/opted_out, or an ``opt_out_date``
+    that is set. Everything else subscribes (``action: subscribe`` says so explicitly).
+    """
+    action = record.get("action")
+    if isinstance(action, str) and action.strip():
+        word = action.strip().lower()
+        if word in UNSUBSCRIBE_ACTIONS:
+            return "unsubscribe"
+        if word in SUBSCRIBE_ACTIONS:
+            return "subscribe"
+        raise MappingError(
+            f"action {action!r} is neither subscribe nor unsubscribe "
+            f"(unsubscribe words: {', '.join(sorted(UNSUBSCRIBE_ACTIONS))})"
+        )
+    if "subscribed" in record and record["subscribed"] is not None:
+        return "unsubscribe" if _falsy(record["subscribed"]) else "subscribe"
+    status = record.get("status")
+    if isinstance(status, str) and status.strip().lower() in {"unsubscribed", "opted_out"}:
+        return "unsubscribe"
+    if record.get("opt_out_date"):
+        return "unsubscribe"
+    return "subscribe"
+
+
+def subscriber_write(
+    record: Mapping[str, Any],
+    *,
+    subscription_list_id: str | None = None,
+    acquisition_id: str | None = None,
+) -> SubscriberWrite:
+    """A subscription change from a record; the route supplies defaults for list/campaign."""
+    nested = nest(record)
+    action = subscriber_action(nested)
+    found = identities(nested)
+    kind = next((k for k in ("external_person_id", "person_key", "mdn") if k in found), None)
+    if kind is None:
+        raise MappingError("record names no person (external_person_id, person_key or mdn)")
+    list_ref = nested.get("subscription_list")
+    list_id = text(nested.get("subscription_list_id"), "subscription_list_id")
+    if list_id is None and isinstance(list_ref, Mapping):
+        list_id = text(list_ref.get("id"), "subscription_list.id")
+    list_id = list_id or subscription_list_id
+    acquisition = text(nested.get("acquisition_id"), "acquisition_id") or acquisition_id
+    if action == "unsubscribe" and list_id is None:
+        raise MappingError(
+            "unsubscribe row names no subscription list: give subscription_list_id in the "
+            "record or in the stream's 'streams' setting"
+        )
+    if action == "subscribe" and acquisition is None:
+        raise MappingError(
+            "subscribe row names no acquisition campaign (Vibes subscribes people only "
+            "through one): give acquisition_id in the record or the 'streams' setting"
+        )
+    return SubscriberWrite(
+        action=action,
+        identity=Identity(kind, found[kind]),
+        subscription_list_id=list_id,
+        acquisition_id=acquisition,
+        custom_fields=_custom_fields(nested),
+    )
+
+
+@dataclass(frozen=True)
+class ParticipantWrite:
+    """A person to add to an acquisition campaign."""
+
+    acquisition_id: str
+    identity: Identity
+    body: dict[str, Any]
+
+
+def participant_body(identity: Identity, custom_fields: dict[str, Any] | None) -> dict[str, Any]:
+    """The add-participant body: one identifier plus optional custom fields."""
+    body = identity.body()
+    if custom_fields:
+        body["custom_fields"] = custom_fields
+    return body
+
+
+def participant_write(
+    record: Mapping[str, Any], *, acquisition_id: str | None = None
+) -> ParticipantWrite:
+    """An add-participant request; the identifier is external id, else MDN, else key."""
+    nested = nest(record)
+    found = identities(nested)
+    kind = next((k for k in ("external_person_id", "mdn", "person_key") if k in found), None)
+    if kind is None:
+        raise MappingError("record names no person (external_person_id, mdn or person_key)")
+    acquisition = text(nested.get("acquisition_id"), "acquisition_id") or acquisition_id
+    if acquisition is None:
+        raise MappingError(
+            "record names no acquisition campaign: give acquisition_id in the record or "
+            "in the stream's 'streams' setting"
+        )
+    identity = Identity(kind, found[kind])
+    body = participant_body(identity, _custom_fields(nested))
+    return ParticipantWrite(acquisition_id=acquisition, identity=identity, body=body)

@@ -1,0 +1,347 @@
+"""The one base sink: map, batch, write concurrently in order per key, account outcomes.
+
+A concrete sink declares its resource and three things: ``prepare`` (pure mapping of a
+record to a write and its ordering key), ``write`` (the requests and the rule that turns
+Vibes' answer into an outcome) and ``plan`` (what a dry run reads to decide). Everything
+else lives here:
+
+- Records whose mapping fails, or that break their stream's schema, are rejected at once
+  (dead letter with the reason).
+- A batch is split by key (a person, a wallet item); each key's writes run one after
+  another in input order while different keys run concurrently through the shared
+  AsyncRunner, under the client's rate limit and in-flight window.
+- Vibes' 4xx answers reject the record. Failures that retries could not fix (5xx, 429
+  storms, dropped connections, bad credentials) stop the batch and fail the run: the SDK
+  then never emits the STATE after it, so the last STATE written is a safe place to resume.
+  The exception: a create that is not safe to repeat (broadcast, wallet message) whose
+  answer was lost is dead-lettered as "may or may not have been created".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from singer_sdk.exceptions import InvalidRecord
+from singer_sdk.sinks import BatchSink
+from singer_sdk.sinks.core import BaseJSONSchemaValidator
+
+from target_vibes.failures import RunStopped
+from target_vibes.mapping.common import MappingError
+from target_vibes.outcomes import Outcome, Result
+from target_vibes.routing import messaging_refused_message
+from target_vibes.validation import compile_check
+from vibes_api.client import VibesClient, VibesResponse
+from vibes_api.errors import VibesAPIError, VibesRequestError
+
+if TYPE_CHECKING:
+    from target_vibes.target import TargetVibes
+
+# 4xx answers that say the run is misconfigured rather than the record is wrong.
+_FATAL_STATUSES = frozenset({401, 408, 429})
+_DRY_RUN_REASONS_SHOWN = 20
+
+
+class MessagingRefused(MappingError):
+    """The record would text or notify real people and allow_messaging is false."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(messaging_refused_message(what))
+
+
+class DryRunWriteAttempt(RuntimeError):
+    """A sink tried to write during a dry run (a bug; nothing was sent)."""
+
+
+@dataclass(slots=True)
+class Pending:
+    """A mapped record waiting for its batch: the record, its ordering key, its write."""
+
+    record: dict[str, Any]
+    key: str | None
+    write: Any
+
+
+class _Abort:
+    """Shared by one batch's coroutines: the first fatal failure stops the rest."""
+
+    def __init__(self) -> None:
+        self.error: VibesRequestError | None = None
+
+
+_TEMPORAL_PARSERS: dict[str, Callable[[str], object]] = {
+    "date-time": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat,
+}
+
+
+class _SchemaCheck(BaseJSONSchemaValidator):
+    """Validates like the SDK, but records the problem instead of stopping the run.
+
+    The sink then rejects the record with the problem as the reason (a dead letter), so a
+    malformed row from upstream is neither dropped silently nor fatal for the others. A
+    date/time column that does not parse is blanked in the record the SDK goes on to
+    parse (which would otherwise stop the run); the dead letter keeps the original.
+    """
+
+    def __init__(
+        self, inner: BaseJSONSchemaValidator, problems: dict[int, tuple[str, dict | None]]
+    ) -> None:
+        super().__init__(inner.schema)
+        self._inner = inner
+        self._problems = problems
+        self._fast = compile_check(inner.schema)
+        self._temporal = [
+            (key, spec["format"], _TEMPORAL_PARSERS[spec["format"]])
+            for key, spec in inner.schema.get("properties", {}).items()
+            if isinstance(spec, dict) and spec.get("format") in _TEMPORAL_PARSERS
+        ]
+
+    def validate(self, record: dict) -> None:
+        problem: str | None = None
+        original: dict | None = None
+        if self._fast is None or not self._fast(record):
+            try:
+                self._inner.validate(record)
+            except InvalidRecord as invalid:
+                problem = invalid.error_message
+        for key, kind, parse in self._temporal:
+            value = record.get(key)
+            if not isinstance(value, str):
+                continue
+            try:
+                parse(value)
+            except ValueError:
+                problem = problem or f"{key} {value!r} is not a valid {kind}"
+                original = original or dict(record)
+                record[key] = None
+        if problem is not None:
+            self._problems[id(record)] = (problem, original)
+
+
+def group_by_key(items: list[Pending]) -> list[list[Pending]]:
+    """Items split by ordering key, in order of first appearance; keyless items alone."""
+    groups: dict[object, list[Pending]] = {}
+    for index, item in enumerate(items):
+        key: object = item.key if item.key is not None else ("#", index)
+        groups.setdefault(key, []).append(item)
+    return list(groups.values())
+
+
+class VibesSink(BatchSink):
+    """Base of every target-vibes sink; subclasses are declarations (see module doc)."""
+
+    resource: ClassVar[str] = ""
+    # Whether an ambiguous failure (answer lost after sending) may be resolved by running
+    # the record again. False for creates that would duplicate (broadcasts, messages).
+    repeatable: ClassVar[bool] = True
+    # Writes wait for a batch to fill (or the input to end); a large batch keeps the
+    # request window busy instead of draining it at every batch boundary.
+    MAX_SIZE_DEFAULT = 10000
+
+    def __init__(
+        self,
+        target: TargetVibes,
+        stream_name: str,
+        schema: dict,
+        key_properties: Any,
+    ) -> None:
+        self._schema_problems: dict[int, tuple[str, dict | None]] = {}
+        super().__init__(target, stream_name, schema, key_properties)
+        self.vibes = target
+        self.route = target.route_for(stream_name)
+        self.tally = target.outcomes.stream(stream_name, self.resource)
+        self.progress = target.progress_counter(stream_name)
+        self._dry_run_reasons = 0
+        self._warned_ignored: set[str] = set()
+
+    # ---- declarations -------------------------------------------------------------------
+    def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
+        """(ordering key, write) for a record; MappingError rejects it."""
+        raise NotImplementedError
+
+    async def write(self, client: VibesClient, write: Any) -> Result:
+        """Send one write and say what happened."""
+        raise NotImplementedError
+
+    async def plan(self, client: VibesClient, write: Any) -> Result:
+        """What ``write`` would do, using reads only (dry run)."""
+        raise NotImplementedError
+
+    # ---- helpers for declarations --------------------------------------------------------
+    @property
+    def allow_messaging(self) -> bool:
+        return bool(self.config.get("allow_messaging", False))
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.config.get("dry_run", False))
+
+    async def call(
+        self, client: VibesClient, method: str, path: str, **options: Any
+    ) -> VibesResponse:
+        """One request, counted in this stream's metrics; never a write in a dry run."""
+        if self.dry_run and method.upper() != "GET":
+            raise DryRunWriteAttempt(f"dry run must not send {method} {path}")
+        return await client.request(method, path, metrics=self.progress.metrics, **options)
+
+    def warn_ignored(self, columns: tuple[str, ...]) -> None:
+        """Say once per column that it was left out of the request."""
+        new = [column for column in columns if column not in self._warned_ignored]
+        if new:
+            self._warned_ignored.update(new)
+            self.logger.warning(
+                "stream %s: column(s) %s are not part of a %s write and are left out; "
+                "rename them with stream maps (e.g. to custom_fields__<name>) to send them",
+                self.stream_name,
+                ", ".join(new),
+                self.resource,
+            )
+
+    # ---- SDK hooks ----------------------------------------------------------------------
+    def setup(self) -> None:
+        super().setup()
+        # Open the session now so the first batch does not pay for it.
+        _ = self.vibes.client
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        inner = super().get_validator()
+        return None if inner is None else _SchemaCheck(inner, self._schema_problems)
+
+    def process_record(self, record: dict, context: dict) -> None:
+        problem = self._schema_problems.pop(id(record), None)
+        if problem is not None:
+            reason = f"record does not match the stream's schema: {problem[0]}"
+            self.settle(problem[1] or record, Result.rejected(reason))
+            return
+        try:
+            key, write = self.prepare(record)
+        except MappingError as refusal:
+            self.settle(record, Result.rejected(str(refusal)))
+            return
+        context.setdefault("records", []).append(Pending(record, key, write))
+
+    def process_batch(self, context: dict) -> None:
+        pending: list[Pending] = context.get("records", [])
+        if not pending:
+            return
+        groups = group_by_key(pending)
+        abort = _Abort()
+        settled = self.vibes.runner.run(self._run_batch(self.vibes.client, abort, groups))
+        if abort.error is not None:
+            raise RunStopped(
+                f"stream {self.stream_name}: Vibes kept failing: {abort.error}. "
+                f"{len(pending) - settled} record(s) of this batch were not written; no STATE "
+                "was emitted after them, so rerunning from the last STATE this run emitted "
+                "resumes safely"
+            ) from abort.error
+
+    # ---- outcomes -----------------------------------------------------------------------
+    async def _run_batch(
+        self, client: VibesClient, abort: _Abort, groups: list[list[Pending]]
+    ) -> int:
+        """Run every group, ``window`` at a time, on the runner's loop; returns records settled.
+
+        One coroutine per batch (not per record) keeps the thread hand-offs out of the
+        per-record cost; each group's records run in order, groups run concurrently, and
+        outcomes are settled as they come so progress stays live.
+        """
+        remaining = iter(groups)
+        settled = 0
+
+        async def worker() -> None:
+            nonlocal settled
+            # The shared iterator hands each group to exactly one worker (no await between).
+            for group in remaining:
+                for item, result in zip(
+                    group, await self._run_group(client, abort, group), strict=True
+                ):
+                    if result is not None:
+                        self.settle(item.record, result)
+                        settled += 1
+
+        try:
+            async with asyncio.TaskGroup() as workers:
+                for _ in range(min(self.vibes.window, len(groups))):
+                    workers.create_task(worker())
+        except BaseExceptionGroup as failures:
+            # Not a Vibes failure (those become outcomes): a bug; show it as itself.
+            raise failures.exceptions[0] from None
+        return settled
+
+    async def _run_group(
+        self, client: VibesClient, abort: _Abort, group: list[Pending]
+    ) -> list[Result | None]:
+        results: list[Result | None] = []
+        for item in group:
+            if abort.error is not None:
+                results.append(None)
+                continue
+            result: Result | None
+            try:
+                if self.dry_run:
+                    result = await self.plan(client, item.write)
+                else:
+                    result = await self.write(client, item.write)
+            except VibesAPIError as failure:
+                if failure.status < 500 and failure.status not in _FATAL_STATUSES:
+                    result = rejection(failure)
+                else:
+                    result = self._unsettled(failure, abort)
+            except VibesRequestError as failure:
+                result = self._unsettled(failure, abort)
+            results.append(result)
+        return results
+
+    def _unsettled(self, failure: VibesRequestError, abort: _Abort) -> Result | None:
+        if failure.maybe_processed and not self.repeatable and not self.dry_run:
+            return Result.rejected(
+                f"Vibes may or may not have created this {self.resource[:-1]} "
+                f"({failure}); check in Vibes before replaying it",
+                status=getattr(failure, "status", None),
+                errors=list(getattr(failure, "errors", [])),
+                attempts=failure.attempts,
+                replay_safe=False,
+            )
+        if abort.error is None:
+            abort.error = failure
+        return None
+
+    def settle(self, record: Mapping[str, Any], result: Result) -> None:
+        """Count one record's outcome; a rejected one goes to the dead-letter file."""
+        self.tally.add(result)
+        self.progress.add_records(1)
+        self.progress.add(1, progress_key(result.outcome, dry_run=self.dry_run))
+        if result.outcome is not Outcome.REJECTED:
+            return
+        if self.dry_run:
+            if self._dry_run_reasons < _DRY_RUN_REASONS_SHOWN:
+                self._dry_run_reasons += 1
+                self.logger.warning("dry run: would reject a record: %s", result.reason)
+            return
+        self.vibes.dead_letters.write(self.stream_name, self.resource, record, result)
+
+
+def progress_key(outcome: Outcome, *, dry_run: bool) -> str:
+    """The progress/summary word for an outcome; a dry run says what it would do."""
+    if not dry_run:
+        return outcome.value
+    return {
+        Outcome.WRITTEN: "would write",
+        Outcome.UNCHANGED: "would leave unchanged",
+        Outcome.REJECTED: "would reject",
+    }[outcome]
+
+
+def rejection(failure: VibesAPIError, reason: str | None = None) -> Result:
+    """A rejected outcome carrying Vibes' status, errors and the attempts."""
+    return Result.rejected(
+        reason or str(failure),
+        status=failure.status,
+        errors=failure.errors,
+        attempts=failure.attempts,
+    )

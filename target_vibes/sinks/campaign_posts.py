@@ -1,0 +1,49 @@
+"""Creates that message people and are not safe to repeat: broadcasts, wallet messages.
+
+Each record is POSTed once, with retries only for failures that prove Vibes did not act
+(429, 503, connection never made). When the answer is lost after sending, the record is
+dead-lettered with replay_safe false and a reason saying to check Vibes before replaying.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from target_vibes.mapping import CampaignPost, broadcast_write, wallet_message_write
+from target_vibes.outcomes import Result
+from target_vibes.sinks.base import VibesSink
+from vibes_api.client import VibesClient
+from vibes_api.errors import VibesNotFound
+
+
+class _CreateSink(VibesSink):
+    repeatable = False
+
+    async def write(self, client: VibesClient, write: CampaignPost) -> Result:
+        response = await self.call(client, "POST", write.path, json=write.body, retry_unsafe=False)
+        return Result.written("send", response.status)
+
+
+class BroadcastsSink(_CreateSink):
+    resource = "broadcasts"
+
+    def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
+        return None, broadcast_write(record)
+
+    async def plan(self, client: VibesClient, write: CampaignPost) -> Result:
+        return Result.written("send")
+
+
+class WalletMessagesSink(_CreateSink):
+    resource = "wallet_messages"
+
+    def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
+        return None, wallet_message_write(record, wallet_id=self.route.wallet_id)
+
+    async def plan(self, client: VibesClient, write: CampaignPost) -> Result:
+        campaign = write.path.rsplit("/messages", 1)[0]
+        try:
+            await self.call(client, "GET", campaign)
+        except VibesNotFound:
+            return Result.rejected(f"wallet campaign {campaign!r} does not exist", status=404)
+        return Result.written("send")

@@ -1,0 +1,62 @@
+"""participants: add people to an acquisition campaign (texts them: needs allow_messaging).
+
+POST /campaigns/acquisition/{acquisition_id}/participants: 201 added (written); 200 the
+person already has a pending acquisition and 409 the person is already subscribed are
+both "unchanged" -- which is also why repeating the POST after a lost answer is safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from target_vibes.mapping import ParticipantWrite, participant_write
+from target_vibes.outcomes import Result
+from target_vibes.sinks.base import VibesSink
+from vibes_api.client import VibesClient
+from vibes_api.errors import VibesConflict, VibesNotFound
+
+
+def participants_path(acquisition_id: str) -> str:
+    return f"/campaigns/acquisition/{quote(acquisition_id, safe='')}/participants"
+
+
+async def add_participant(
+    sink: VibesSink, client: VibesClient, acquisition_id: str, body: dict[str, Any], action: str
+) -> Result:
+    """Add a participant and classify Vibes' answer (shared with subscribe rows)."""
+    path = participants_path(acquisition_id)
+    try:
+        response = await sink.call(client, "POST", path, json=body, retry_unsafe=True)
+    except VibesConflict:
+        return Result.unchanged(action, 409, "already subscribed")
+    if response.status == 200:
+        return Result.unchanged(action, 200, "already pending confirmation")
+    return Result.written(action, response.status)
+
+
+async def plan_participant(
+    sink: VibesSink, client: VibesClient, acquisition_id: str, action: str
+) -> Result:
+    """A dry run checks that the campaign exists."""
+    try:
+        await sink.call(client, "GET", f"/campaigns/acquisition/{quote(acquisition_id, safe='')}")
+    except VibesNotFound:
+        return Result.rejected(
+            f"acquisition campaign {acquisition_id!r} does not exist", status=404
+        )
+    return Result.written(action)
+
+
+class ParticipantsSink(VibesSink):
+    resource = "participants"
+
+    def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
+        write = participant_write(record, acquisition_id=self.route.acquisition_id)
+        return f"{write.identity.kind}:{write.identity.value}", write
+
+    async def write(self, client: VibesClient, write: ParticipantWrite) -> Result:
+        return await add_participant(self, client, write.acquisition_id, write.body, "add")
+
+    async def plan(self, client: VibesClient, write: ParticipantWrite) -> Result:
+        return await plan_participant(self, client, write.acquisition_id, "add")

@@ -1,0 +1,148 @@
+"""A fast pre-check for record validation, exact where it answers and silent where not.
+
+The SDK validates every record with jsonschema, which costs more per record than the
+whole mapping. Singer schemas almost always use a small subset of JSON Schema (type,
+properties, items, required, additionalProperties, plus annotations); for a schema made
+only of those, ``compile_check`` builds a plain-Python predicate that accepts exactly the
+records jsonschema (Draft 2020-12, formats not asserted, as the SDK runs it) accepts.
+The sink calls jsonschema only when the predicate says no (for its precise message) or
+when the schema uses anything else (then ``compile_check`` returns None).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+Check = Callable[[Any], bool]
+
+# Keywords that never make a record invalid (formats are not asserted, as in the SDK).
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "format",
+        "$comment",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "contentMediaType",
+        "contentEncoding",
+    }
+)
+_STRUCTURE = frozenset({"type", "properties", "items", "required", "additionalProperties"})
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Number)
+
+
+_TYPE_CHECKS: dict[str, Check] = {
+    "string": lambda value: isinstance(value, str),
+    "integer": _is_integer,
+    "number": _is_number,
+    "boolean": lambda value: isinstance(value, bool),
+    "null": lambda value: value is None,
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+}
+
+
+def _accept(value: Any) -> bool:
+    return True
+
+
+def _type_check(declared: Any) -> Check | None:
+    names = [declared] if isinstance(declared, str) else declared
+    if not isinstance(names, list) or not names:
+        return None
+    checks = []
+    for name in names:
+        if name not in _TYPE_CHECKS:
+            return None
+        checks.append(_TYPE_CHECKS[name])
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: any(check(value) for check in checks)
+
+
+def compile_check(schema: Any) -> Check | None:
+    """A predicate equal to jsonschema's verdict for ``schema``, or None outside the subset."""
+    if schema is True or schema == {}:
+        return _accept
+    if not isinstance(schema, dict) or set(schema) - _ANNOTATIONS - _STRUCTURE:
+        return None
+    parts: list[Check] = []
+    if "type" in schema:
+        type_check = _type_check(schema["type"])
+        if type_check is None:
+            return None
+        parts.append(type_check)
+    object_part = _object_check(schema)
+    if object_part is None:
+        return None
+    parts.append(object_part)
+    if "items" in schema:
+        items = compile_check(schema["items"])
+        if items is None:
+            return None
+        parts.append(lambda value: not isinstance(value, list) or all(items(v) for v in value))
+    return lambda value: all(part(value) for part in parts)
+
+
+def _object_check(schema: dict[str, Any]) -> Check | None:
+    """The properties/required/additionalProperties part (applies to objects only)."""
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    additional = schema.get("additionalProperties", True)
+    if not isinstance(properties, dict) or not isinstance(required, list):
+        return None
+    if not all(isinstance(name, str) for name in required):
+        return None
+    compiled: dict[str, Check] = {}
+    for name, sub in properties.items():
+        sub_check = compile_check(sub)
+        if sub_check is None:
+            return None
+        compiled[name] = sub_check
+    extra: Check | None = None
+    if additional is False:
+        extra = _only(frozenset(compiled))
+    elif not (additional is True or additional == {}):
+        others = compile_check(additional)
+        if others is None:
+            return None
+        extra = _others_match(frozenset(compiled), others)
+
+    needed = tuple(required)
+    items = tuple(compiled.items())
+
+    def check_object(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for name in needed:
+            if name not in value:
+                return False
+        for name, sub in items:
+            if name in value and not sub(value[name]):
+                return False
+        return extra is None or extra(value)
+
+    return check_object
+
+
+def _only(known: frozenset[str]) -> Check:
+    return lambda value: set(value) <= known
+
+
+def _others_match(known: frozenset[str], check: Check) -> Check:
+    return lambda value: all(check(item) for key, item in value.items() if key not in known)

@@ -1,0 +1,1 @@
+"""Tests of vibes_api, the shared async Vibes client."""

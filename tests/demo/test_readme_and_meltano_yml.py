@@ -1,0 +1,158 @@
+"""README.md and meltano.yml stay true to the plugins, and every README command is exercised."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import yaml
+
+from demo.environment import ROOT
+from demo.run_demo import EXAMPLE_QUERY
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import plugin_docs
+
+README = ROOT / "README.md"
+DEMO_TEST = (
+    "tests/demo/test_meltano_pipelines.py::test_demo_runs_twice_the_second_time_incrementally"
+)
+PRINT_CONFIG = (
+    ".meltano/cli/bin/meltano --environment=prod config --unsafe print target-vibes"
+    " > target-vibes.json"
+)
+
+# Every shell command the README shows, and what exercises it:
+#   "run"           this module runs it as written (it must exit 0)
+#   "path::test"    that test runs it, or the very thing it does (the reason follows)
+#   "ci"            .ci/run runs it
+COMMANDS: dict[str, str] = {
+    "make test": "ci",
+    # `make demo` is `.venv/bin/python -m demo` (checked below), which this test runs twice.
+    "make demo": DEMO_TEST,
+    f'python3 demo/query.py "{EXAMPLE_QUERY}"': DEMO_TEST,
+    ".meltano/cli/bin/meltano --environment=prod config test tap-vibes": (
+        "tests/demo/test_meltano_config.py::test_prod_environment_takes_credentials_from_the_environment"
+    ),
+    # The job the demo runs in `dev`; `prod` differs only in config, checked by the test above.
+    ".meltano/cli/bin/meltano --environment=prod run vibes-to-warehouse": DEMO_TEST,
+    ".venv/bin/tap-vibes --about --format=markdown": "run",
+    ".venv/bin/target-vibes --about --format=markdown": "run",
+    PRINT_CONFIG: (
+        "tests/demo/test_meltano_config.py::test_prod_config_print_gives_the_replay_its_config"
+    ),
+    ".venv/bin/target-vibes-replay --config target-vibes.json .demo/dead_letters.jsonl": (
+        "tests/target/test_persons_load.py::test_replay_sends_fixed_dead_letters"
+    ),
+    ".venv/bin/vibes-emulator serve --port 8080 --seed 500": (
+        "tests/emulator/test_cli.py::test_serve_prints_one_url_line_and_stops_cleanly"
+    ),
+    ".venv/bin/python scripts/plugin_docs.py": (
+        "tests/demo/test_readme_and_meltano_yml.py::test_readme_and_meltano_yml_match_the_plugins"
+    ),
+}
+
+
+def readme_commands(text: str) -> list[str]:
+    """Commands in the README's sh/bash/shell/console blocks (comments, `export`s left out)."""
+    commands: list[str] = []
+    for block in re.findall(r"^```(?:sh|bash|shell|console)\n(.*?)^```", text, re.M | re.S):
+        pending = ""
+        for raw in block.splitlines():
+            line = raw.removeprefix("$ ").rstrip()
+            if line.endswith("\\"):
+                pending += line[:-1].strip() + " "
+                continue
+            line = (pending + line).strip()
+            pending = ""
+            # An export only sets up the environment of the commands after it.
+            if not line or line.startswith(("#", "export ")):
+                continue
+            commands.append(re.sub(r"\s+#\s.*$", "", line).strip())
+    return commands
+
+
+def test_every_readme_command_is_exercised_and_no_mapping_is_stale() -> None:
+    commands = readme_commands(README.read_text(encoding="utf-8"))
+    assert commands, "no commands found: did the README's code blocks change language?"
+    unexercised = [c for c in commands if c not in COMMANDS]
+    assert unexercised == [], "README commands without a test: add one and map it in COMMANDS"
+    stale = [c for c in COMMANDS if c not in commands]
+    assert stale == [], "COMMANDS maps commands the README no longer shows"
+
+
+@pytest.mark.parametrize("command", sorted({c for c, how in COMMANDS.items() if "::" in how}))
+def test_the_test_named_for_a_command_exists(command: str) -> None:
+    path, name = COMMANDS[command].split("::")
+    source = (ROOT / path).read_text(encoding="utf-8")
+    assert re.search(rf"^(?:async )?def {re.escape(name)}\(", source, re.M), COMMANDS[command]
+
+
+@pytest.mark.parametrize("command", sorted(c for c, how in COMMANDS.items() if how == "run"))
+def test_readme_command_runs(command: str) -> None:
+    result = subprocess.run(
+        command.split(), cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "## Settings" in result.stdout
+
+
+def test_ci_runs_make_test() -> None:
+    assert [c for c, how in COMMANDS.items() if how == "ci"] == ["make test"]
+    assert re.search(r"^make test\b", (ROOT / ".ci" / "run").read_text(), re.M)
+
+
+def test_make_demo_runs_the_demo_module() -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert dry_run.stdout.strip().splitlines()[-1].split() == [".venv/bin/python", "-m", "demo"]
+
+
+def test_readme_and_meltano_yml_match_the_plugins() -> None:
+    """The settings tables and meltano.yml's settings are what the plugins' --about says."""
+    readme = README.read_text(encoding="utf-8")
+    assert plugin_docs.render_readme(readme) == readme, (
+        "run: .venv/bin/python scripts/plugin_docs.py"
+    )
+    meltano_yml = plugin_docs.MELTANO_YML.read_text(encoding="utf-8")
+    assert plugin_docs.render_meltano_yml(meltano_yml) == meltano_yml, (
+        "run: .venv/bin/python scripts/plugin_docs.py"
+    )
+
+
+def _plugin(config: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    return next(p for p in config["plugins"][kind] if p["name"] == name)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [("extractors", "tap-vibes"), ("loaders", "target-vibes")]
+)
+def test_meltano_yml_declares_every_setting_and_marks_secrets(kind: str, name: str) -> None:
+    config = yaml.safe_load(plugin_docs.MELTANO_YML.read_text(encoding="utf-8"))
+    plugin = _plugin(config, kind, name)
+    assert plugin["pip_url"] == "-e ."
+    assert plugin["executable"] == name
+    declared = {s["name"]: s for s in plugin["settings"]}
+    about = json.loads(plugin_docs.about(name, "json"))["settings"]["properties"]
+    assert set(declared) == set(about)
+    for setting_name, schema in about.items():
+        setting = declared[setting_name]
+        assert setting["label"] and setting["description"] and setting["kind"]
+        if schema.get("secret"):
+            assert (setting["kind"], setting.get("sensitive")) == ("password", True)
+
+
+def test_prod_environment_holds_no_secrets_and_points_at_the_us_host() -> None:
+    config = yaml.safe_load(plugin_docs.MELTANO_YML.read_text(encoding="utf-8"))
+    prod = next(e for e in config["environments"] if e["name"] == "prod")
+    for kind, name in (("extractors", "tap-vibes"), ("loaders", "target-vibes")):
+        settings = _plugin(prod["config"], kind, name)["config"]
+        assert settings["api_url"] == "https://public-api.vibescm.com"
+        assert settings["password"] == "${VIBES_PASSWORD}"
+        assert settings["username"] == "${VIBES_USERNAME}"
+        assert settings["company_key"] == "${VIBES_COMPANY_KEY}"

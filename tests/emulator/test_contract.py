@@ -1,0 +1,343 @@
+"""Every emulator response a tap or target reads validates against the published OpenAPI.
+
+The harness (spec loading, relaxations with their reasons) is in ``contract_support``; this
+module calls every served route against a seeded emulator and checks each answer, then
+fails if any served route went unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+
+from tests.emulator.contract_support import C, Caller, Contract
+from vibes_emulator.routes import ROUTES
+from vibes_emulator.testing import RunningEmulator
+
+# Routes served by the emulator that are not in the published spec, or answer no body.
+NOT_IN_SPEC: dict[tuple[str, str], str] = {}
+NO_BODY = {
+    ("DELETE", "/companies/{}/mobiledb/persons/{}/subscriptions/{}"),
+    ("DELETE", "/companies/{}/mobiledb/persons/external/{}/subscriptions/{}"),
+}
+
+
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    return Contract()
+
+
+@pytest.fixture
+async def reader(seeded_emulator: RunningEmulator) -> AsyncIterator[Caller]:
+    async with aiohttp.ClientSession() as session:
+        yield Caller(session, seeded_emulator)
+
+
+@pytest.fixture
+async def writer(emulator: RunningEmulator) -> AsyncIterator[Caller]:
+    emulator.control.seed(persons=60, seed=5)
+    async with aiohttp.ClientSession() as session:
+        yield Caller(session, emulator)
+
+
+def shape(path: str) -> str:
+    """A path with parameter names and the trailing slash dropped, for matching."""
+    return re.sub(r"\{[^}]*\}", "{}", path).rstrip("/")
+
+
+async def test_every_route_answers_as_the_published_spec_says(
+    contract: Contract,
+    reader: Caller,
+    seeded_emulator: RunningEmulator,
+    writer: Caller,
+) -> None:
+    await check_reads(contract, reader, seeded_emulator)
+    await check_writes(contract, writer)
+    problems = reader.problems + writer.problems
+    checked = {(method, shape(path)) for method, path in contract.checked} | NO_BODY
+    served = {(method, shape(path)) for method, path, _ in ROUTES}
+    unchecked = sorted(served - checked - set(NOT_IN_SPEC))
+    problems += [f"served but not contract-checked: {m} {p}" for m, p in unchecked]
+    assert not problems, "\n".join(problems)
+
+
+async def check_reads(k: Contract, r: Caller, seeded_emulator: RunningEmulator) -> None:
+    person = next(p for p in seeded_emulator.control.persons() if p["external_person_id"])
+    pk, ext = person["person_key"], quote(person["external_person_id"], safe="")
+    await r.check(k, "GET", f"{C}/mobiledb/persons/{{person_key}}", f"/mobiledb/persons/{pk}")
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/persons/external/{{external_person_id}}",
+        f"/mobiledb/persons/external/{ext}",
+    )
+    await r.check(
+        k, "GET", f"{C}/mobiledb/persons", f"/mobiledb/persons?mdn={quote(person['mdn'])}"
+    )
+    subscriptions = await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/persons/{{person_key}}/subscriptions",
+        f"/mobiledb/persons/{pk}/subscriptions?active_only=false",
+    )
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/persons/external/{{external_person_id}}/subscriptions",
+        f"/mobiledb/persons/external/{ext}/subscriptions",
+    )
+    lists = await r.check(
+        k, "GET", f"{C}/mobiledb/subscription_lists/", "/mobiledb/subscription_lists/"
+    )
+    list_id = lists[0]["id"]
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/subscription_lists/{{subscription_list_id}}",
+        f"/mobiledb/subscription_lists/{list_id}",
+    )
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/subscription_lists/{{subscription_list_id}}/acquisition_campaigns/",
+        f"/mobiledb/subscription_lists/{list_id}/acquisition_campaigns/",
+    )
+    await _read_subscriber_routes(r, k, seeded_emulator)
+    campaigns = await r.check(k, "GET", f"{C}/campaigns/acquisition", "/campaigns/acquisition")
+    acquisition = campaigns[0]["acquisition_id"]
+    await r.check(
+        k,
+        "GET",
+        f"{C}/campaigns/acquisition/{{acquisition_id}}",
+        f"/campaigns/acquisition/{acquisition}",
+    )
+    await r.check(
+        k,
+        "GET",
+        f"{C}/campaigns/acquisition/{{acquisition_id}}/participants",
+        f"/campaigns/acquisition/{acquisition}/participants?mdn={quote(person['mdn'])}",
+    )
+    for status in ("scheduled", "sent", "in_progress", "canceled", "failed", "paused"):
+        broadcasts = await r.check(
+            k, "GET", f"{C}/mobiledb/broadcasts", f"/mobiledb/broadcasts?status={status}"
+        )
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/broadcasts/{{broadcast_id}}",
+        f"/mobiledb/broadcasts/{broadcasts[0]['broadcast_id']}",
+    )
+    await _read_wallet_routes(r, k)
+    await r.check(k, "GET", f"{C}/config/callbacks/", "/config/callbacks/")
+    assert subscriptions, "the seeded person should have subscription history"
+
+
+async def _read_subscriber_routes(r: Caller, k: Contract, emulator: RunningEmulator) -> None:
+    for person in emulator.control.persons():
+        _, subs = await r.call("GET", f"/mobiledb/persons/{person['person_key']}/subscriptions")
+        if subs and person["external_person_id"]:
+            pk, list_id = person["person_key"], subs[0]["subscription_list"]["id"]
+            ext = quote(person["external_person_id"], safe="")
+            break
+    else:
+        pytest.fail("no seeded person has an active subscription")
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/persons/{{person_key}}/subscriptions/{{subscription_list_id}}",
+        f"/mobiledb/persons/{pk}/subscriptions/{list_id}",
+    )
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/persons/external/{{external_person_id}}/subscriptions/{{subscription_list_id}}",
+        f"/mobiledb/persons/external/{ext}/subscriptions/{list_id}",
+    )
+    await r.check(
+        k,
+        "GET",
+        f"{C}/mobiledb/subscription_lists/{{subscription_list_id}}/subscribers",
+        f"/mobiledb/subscription_lists/{list_id}/subscribers?person_key={pk}",
+    )
+
+
+async def _read_wallet_routes(r: Caller, k: Contract) -> None:
+    wallet = f"{C}/campaigns/wallet"
+    campaigns = await r.check(k, "GET", wallet, "/campaigns/wallet")
+    for campaign in campaigns:
+        wallet_id = campaign["wallet_id"]
+        status, items = await r.call("GET", f"/campaigns/wallet/{wallet_id}/items")
+        if status == 200 and items:
+            break
+    else:
+        pytest.fail("no seeded wallet campaign has items")
+    await r.check(k, "GET", f"{wallet}/{{wallet_id}}", f"/campaigns/wallet/{wallet_id}")
+    await r.check(k, "GET", f"{wallet}/{{wallet_id}}/items", f"/campaigns/wallet/{wallet_id}/items")
+    await r.check(
+        k,
+        "GET",
+        f"{wallet}/{{wallet_id}}/items/{{wallet_item_id}}",
+        f"/campaigns/wallet/{wallet_id}/items/{items[0]['wallet_item_id']}",
+    )
+    messages = await r.check(
+        k, "GET", f"{wallet}/{{wallet_id}}/messages", f"/campaigns/wallet/{wallet_id}/messages"
+    )
+    await r.check(
+        k,
+        "GET",
+        f"{wallet}/{{wallet_id}}/messages/{{wallet_message_id}}",
+        f"/campaigns/wallet/{wallet_id}/messages/{messages[0]['wallet_message_id']}",
+    )
+
+
+async def check_writes(k: Contract, w: Caller) -> None:
+    persons = f"{C}/mobiledb/persons"
+    created = await w.check(
+        k,
+        "POST",
+        f"{persons}/",
+        "/mobiledb/persons/",
+        {"mobile_phone": {"mdn": "+13125550190"}, "custom_fields": {"first_name": "Ada"}},
+        expect=201,
+    )
+    pk = created["person_key"]
+    await w.check(
+        k,
+        "PUT",
+        f"{persons}/{{person_key}}",
+        f"/mobiledb/persons/{pk}",
+        {"custom_fields": {"last_name": "Lovelace"}},
+    )
+    external = f"{persons}/external/{{external_person_id}}"
+    body = {"mobile_phone": {"mdn": "+13125550191"}, "custom_fields": {"first_name": "Bo"}}
+    await w.check(k, "PUT", external, "/mobiledb/persons/external/crm-9", body, expect=201)
+    await w.check(k, "PUT", external, "/mobiledb/persons/external/crm-9", {"custom_fields": {}})
+    await _write_subscription_routes(k, w)
+    await _write_campaign_routes(k, w)
+    await _write_wallet_routes(k, w)
+    await _write_callback_routes(k, w)
+    await w.check(
+        k,
+        "POST",
+        f"{C}/events",
+        "/events",
+        {"event_type": "order_shipped", "event_data": {"order": "A1"}},
+        expect=202,
+    )
+
+
+async def _write_subscription_routes(k: Contract, w: Caller) -> None:
+    _, campaigns = await w.call("GET", "/campaigns/acquisition")
+    for number, campaign in enumerate(campaigns):
+        body = {"mobile_phone": {"mdn": f"+1312555{8000 + number:04d}"}}
+        path = f"/campaigns/acquisition/{campaign['acquisition_id']}/participants"
+        added = await w.check(
+            k,
+            "POST",
+            f"{C}/campaigns/acquisition/{{acquisition_id}}/participants",
+            path,
+            body,
+            expect=201,
+        )
+        if added and added.get("status") == "SUBSCRIBED":
+            break
+    persons = await w.call("GET", "/mobiledb/persons?mdn=" + quote(body["mobile_phone"]["mdn"]))
+    pk = persons[1]["person_key"]
+    status, subs = await w.call("GET", f"/mobiledb/persons/{pk}/subscriptions")
+    assert status == 200 and subs, (status, subs)
+    list_id = subs[0]["subscription_list"]["id"]
+    status, _ = await w.call("DELETE", f"/mobiledb/persons/{pk}/subscriptions/{list_id}")
+    if status != 204:
+        w.problems.append(f"unsubscribe answered {status}, expected 204")
+
+
+async def _write_campaign_routes(k: Contract, w: Caller) -> None:
+    broadcasts = f"{C}/mobiledb/broadcasts"
+    _, lists = await w.call("GET", "/mobiledb/subscription_lists")
+    body = {
+        "name": "Flash sale",
+        "send_scheduled_date": "2031-02-16T17:30:00Z",
+        "targeting": {
+            "message_template": "Hi",
+            "source_lists": [lists[0]["id"]],
+            "channel": "SMS",
+        },
+    }
+    created = await w.check(k, "POST", f"{broadcasts}/", "/mobiledb/broadcasts/", body, 201)
+    path = f"/mobiledb/broadcasts/{created['broadcast_id']}"
+    one = f"{broadcasts}/{{broadcast_id}}"
+    await w.check(k, "PUT", one, path, body | {"name": "Renamed"})
+    await w.check(k, "DELETE", one, path)
+
+
+async def _write_wallet_routes(k: Contract, w: Caller) -> None:
+    wallet = f"{C}/campaigns/wallet"
+    body = {
+        "campaign": {"name": "Spring", "type": "offer", "expiration_date": "2031-06-30T23:59:59Z"}
+    }
+    created = await w.check(k, "POST", wallet, "/campaigns/wallet", body, expect=201)
+    await w.check(
+        k,
+        "PUT",
+        f"{wallet}/{{wallet_id}}",
+        f"/campaigns/wallet/{created['wallet_id']}",
+        {"campaign": {"name": "Spring 2"}},
+    )
+    _, campaigns = await w.call("GET", "/campaigns/wallet")
+    for campaign in campaigns:
+        wallet_id = campaign["wallet_id"]
+        status, items = await w.call("GET", f"/campaigns/wallet/{wallet_id}/items")
+        if status == 200 and items:
+            break
+    await w.check(
+        k,
+        "PUT",
+        f"{wallet}/{{wallet_id}}/items/{{wallet_item_id}}",
+        f"/campaigns/wallet/{wallet_id}/items/{items[0]['wallet_item_id']}",
+        {"tokens": {"balance": "10"}, "group_code": "vip"},
+    )
+    await w.check(
+        k,
+        "POST",
+        f"{wallet}/{{wallet_id}}/messages",
+        f"/campaigns/wallet/{wallet_id}/messages",
+        {"message": {"template": "Hi"}},
+        expect=201,
+    )
+
+
+async def _write_callback_routes(k: Contract, w: Caller) -> None:
+    callbacks = f"{C}/config/callbacks"
+    body = {
+        "callback_type": "person_added",
+        "destination": {"url": "https://example.com/hook", "method": "POST"},
+    }
+    created = await w.check(k, "POST", f"{callbacks}/", "/config/callbacks/", body, 201)
+    path = f"/config/callbacks/{created['callback_id']}"
+    one = f"{callbacks}/{{callback_id}}"
+    await w.check(k, "GET", one, path)
+    await w.check(k, "PUT", one, path, body | {"destination": {"url": "https://example.com/h2"}})
+    await w.check(
+        k,
+        "POST",
+        f"{C}/config/callback_events/test",
+        "/config/callback_events/test",
+        {"callback_type": "person_added"},
+        expect=201,
+    )
+    await w.check(k, "DELETE", one, path)
+
+
+def test_the_contract_itself_catches_wrong_shapes(contract: Contract) -> None:
+    # Guards the harness: a $ref that failed to resolve would make every body "valid".
+    person = f"{C}/mobiledb/persons/{{person_key}}"
+    assert contract.errors("GET", person, 200, {"person_key": 5})
+    assert contract.errors("GET", person, 200, {"mobile_phone": {"mdn": 14155550100}})
+    assert not contract.errors("GET", person, 200, {"custom_fields": {"gender": {"id": None}}})
+    subscriptions = f"{C}/mobiledb/persons/{{person_key}}/subscriptions"
+    assert contract.errors("GET", subscriptions, 200, [{"opt_out_reason": "bored"}])
+    assert not contract.errors("GET", subscriptions, 200, [{"opt_out_reason": None}])

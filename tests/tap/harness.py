@@ -1,0 +1,197 @@
+"""Test harness: run tap-vibes in-process against an emulator, and read the API directly.
+
+``run_tap`` captures stdout the way the SDK's own test runner does and parses every Singer
+message with orjson. ``DirectReader`` reads the emulated Vibes API over plain HTTP (urllib,
+Basic auth, X-API-Version 2) to know what the API holds without going through the tap.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import csv
+import io
+import json
+import logging
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tap_vibes.tap import TapVibes
+
+
+@dataclass
+class TapRun:
+    messages: list[dict[str, Any]]
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    states: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    emulator_stats: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for message in self.messages:
+            if message["type"] == "RECORD":
+                self.records[message["stream"]].append(message["record"])
+            elif message["type"] == "STATE":
+                self.states.append(message["value"])
+
+    @property
+    def final_state(self) -> dict[str, Any]:
+        return self.states[-1] if self.states else {}
+
+    def keys(self, stream: str, *names: str) -> list[tuple[Any, ...]]:
+        return [tuple(r.get(n) for n in names) for r in self.records[stream]]
+
+
+def run_tap(
+    config: dict[str, Any],
+    *,
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+    record_limit: int | None = None,
+    streams: tuple[str, ...] | None = None,
+) -> TapRun:
+    """One tap run in this process; ``streams`` selects only those (via a catalog)."""
+    if streams is not None:
+        catalog = select_streams(config, streams)
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    warnings = _WarningsKept()
+    root = logging.getLogger()
+    root.addHandler(warnings)
+    # The SDK keeps (and updates) parts of the state it is given: pass it a copy.
+    tap = TapVibes(config=config, state=copy.deepcopy(state), catalog=catalog)
+    try:
+        with redirect_stdout(stdout):
+            if record_limit is None:
+                tap.sync_all()
+            else:
+                tap.run_sync_dry_run(dry_run_record_limit=record_limit)
+    finally:
+        tap.close_session()
+        root.removeHandler(warnings)
+    stdout.seek(0)
+    lines = stdout.read().splitlines()
+    run = TapRun([orjson.loads(line) for line in lines if line.strip()])
+    run.warnings = warnings.messages
+    return run
+
+
+class _WarningsKept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def select_streams(config: dict[str, Any], streams: tuple[str, ...]) -> dict[str, Any]:
+    catalog = TapVibes(config=config).catalog_dict
+    for entry in catalog["streams"]:
+        chosen = entry["tap_stream_id"] in streams
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = chosen
+    return catalog
+
+
+class DirectReader:
+    """Reads the emulated API like any HTTP client would."""
+
+    def __init__(self, url: str, company_key: str, username: str, password: str) -> None:
+        self.base = f"{url}/companies/{company_key}"
+        token = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {token}", "X-API-Version": "2"}
+
+    def request(
+        self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None
+    ) -> tuple[int, dict[str, str], Any]:
+        query = "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote) if params else ""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {**self.headers, "Content-Type": "application/json"}
+        request = urllib.request.Request(  # noqa: S310 - loopback emulator
+            self.base + path + query, data=data, method=method, headers=headers
+        )
+        for _ in range(100):  # the emulator enforces Vibes' 100/s: wait out a 429
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                    raw = response.read()
+                    data = json.loads(raw) if raw else None
+                    return response.status, dict(response.headers), data
+            except urllib.error.HTTPError as error:
+                raw = error.read()
+                if error.code != 429:
+                    return error.code, dict(error.headers), json.loads(raw) if raw else None
+            time.sleep(0.05)
+        raise AssertionError(f"{method} {path}: still 429 after 100 tries")
+
+    def get_list(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        status, _, data = self.request("GET", path, params)
+        if status == 404:
+            return []
+        assert status == 200, (path, status, data)
+        assert isinstance(data, list)
+        return data
+
+    def wallet_items(self, wallet_id: str, page_size: int = 50) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"page_size": page_size}
+        while True:
+            status, headers, data = self.request(
+                "GET", f"/campaigns/wallet/{wallet_id}/items", params
+            )
+            if status == 404 and not items:
+                return []
+            assert status == 200, (status, data)
+            items.extend(data)
+            token = headers.get("X-Next-Page-Token") or ""
+            if not token:
+                return items
+            params["page_token"] = token
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def canon(value: Any) -> Any:
+    """``value`` with every ISO timestamp string turned into an aware datetime, so records
+    compare as the same data whatever precision or offset spelling carried the instant."""
+    if isinstance(value, dict):
+        return {key: canon(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [canon(item) for item in value]
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        try:
+            parsed = datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            return value
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value
+
+
+def write_ids_file(path: Path, persons: list[dict[str, Any]], unknown: int = 0) -> Path:
+    """A CSV naming persons by key, external id and MDN in turn, plus ``unknown`` bad ids."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["person_key", "external_person_id", "mdn"])
+        for index, person in enumerate(persons):
+            kind = ("person_key", "external_person_id", "mdn")[index % 3]
+            if not person.get(kind):
+                kind = "person_key"
+            row = ["", "", ""]
+            row[("person_key", "external_person_id", "mdn")
+                .index(kind)] = person[kind]  # fmt: skip
+            writer.writerow(row)
+        for index in range(unknown):
+            writer.writerow([f"no-such-person-{index}", "", ""])
+    return path

@@ -1,0 +1,52 @@
+"""The Singer SDK's standard tap test suite, against a seeded emulator over loopback.
+
+The SDK builds the test class from a config at import time, so this module starts its own
+emulator when it is imported (60 persons, seed 7, no rate limit) and writes a person ids
+file naming persons by key, external id and MDN; both are cleaned up at module teardown
+(or at exit, if the module is only collected). Records are capped per stream to keep the
+suite quick: it runs the tap several times (discovery, connection test, a capped sync).
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from singer_sdk.testing import SuiteConfig, get_tap_test_class
+
+from tap_vibes.tap import TapVibes
+from tests.tap.harness import write_ids_file
+from vibes_emulator.testing import RunningEmulator
+
+_EMULATOR = RunningEmulator(seed=60, seed_value=7, rate_limit=0).start()
+_FOLDER = Path(tempfile.mkdtemp(prefix="tap-vibes-suite-"))
+
+
+def _cleanup() -> None:
+    _EMULATOR.stop()
+    shutil.rmtree(_FOLDER, ignore_errors=True)
+
+
+atexit.register(_cleanup)
+
+CONFIG = {
+    **_EMULATOR.config(),
+    "person_ids_file": str(write_ids_file(_FOLDER / "ids.csv", _EMULATOR.control.persons()[:30])),
+    "requests_per_second": 1000,
+    "start_date": "2000-01-01T00:00:00Z",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_the_emulator_after_the_module() -> Iterator[None]:
+    yield
+    _cleanup()
+
+
+TestTapVibes = get_tap_test_class(
+    TapVibes, config=CONFIG, suite_config=SuiteConfig(max_records_limit=25)
+)

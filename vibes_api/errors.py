@@ -1,0 +1,247 @@
+"""Typed errors of the Vibes client.
+
+Every error names the method and the path (relative to the host, never with credentials or
+the query string, which may hold phone numbers), the HTTP status when there was one, Vibes'
+own messages from its ``{"errors": [{"message", "code"}]}`` envelope, and how many attempts
+were made. ``maybe_processed`` says whether a write may have happened despite the failure,
+which is what a caller needs to decide between replaying and checking first.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+
+_BODY_EXCERPT = 200
+
+
+class VibesError(Exception):
+    """Base of every error raised by vibes_api."""
+
+
+class VibesConfigError(VibesError, ValueError):
+    """A setting is missing or invalid."""
+
+
+class VibesRequestError(VibesError):
+    """A call to Vibes failed; base of API (status) and transport (no usable answer) errors."""
+
+    def __init__(self, method: str, path: str, *, attempts: int = 1) -> None:
+        super().__init__(method, path)
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+
+    @property
+    def maybe_processed(self) -> bool:
+        """True when Vibes may have acted on the request even though the call failed."""
+        return False
+
+    def _suffix(self) -> str:
+        plural = "" if self.attempts == 1 else "s"
+        return f"(after {self.attempts} attempt{plural})"
+
+
+class VibesAPIError(VibesRequestError):
+    """Vibes answered with a non-2xx status."""
+
+    def __init__(
+        self,
+        status: int,
+        method: str,
+        path: str,
+        errors: list[dict[str, Any]] | None = None,
+        *,
+        attempts: int = 1,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(method, path, attempts=attempts)
+        self.status = status
+        self.errors: list[dict[str, Any]] = list(errors or [])
+        self.reason = reason or _phrase(status)
+
+    @property
+    def messages(self) -> list[str]:
+        """Vibes' human-readable messages, in the order Vibes sent them."""
+        return [str(item["message"]) for item in self.errors if item.get("message") is not None]
+
+    @property
+    def maybe_processed(self) -> bool:
+        # 429 and 503 mean "refused before processing"; other 5xx (a crash, a gateway that
+        # gave up waiting) may come after the write was applied.
+        return self.status >= 500 and self.status != 503
+
+    def __str__(self) -> str:
+        head = f"{self.method} {self.path} -> {self.status} {self.reason}".rstrip()
+        detail = "; ".join(self.messages)
+        return f"{head}: {detail} {self._suffix()}" if detail else f"{head} {self._suffix()}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status}, method={self.method!r}, "
+            f"path={self.path!r}, messages={self.messages!r}, attempts={self.attempts})"
+        )
+
+
+class VibesBadRequest(VibesAPIError):
+    """400: Vibes rejected the request (for example an MDN not in E.164 form)."""
+
+
+class VibesUnauthorized(VibesAPIError):
+    """401: the username or password is wrong for this region's host."""
+
+
+class VibesForbidden(VibesAPIError):
+    """403: not allowed (for example changing a broadcast that is no longer scheduled)."""
+
+
+class VibesNotFound(VibesAPIError):
+    """404: unknown id, wrong company key, or (on some lists) nothing to list."""
+
+
+class VibesConflict(VibesAPIError):
+    """409: the MDN belongs to another person, or the change is not allowed."""
+
+
+class VibesPayloadTooLarge(VibesAPIError):
+    """413: the request body is over Vibes' size limit."""
+
+
+class VibesUnprocessable(VibesAPIError):
+    """422: semantically invalid, e.g. unknown custom fields."""
+
+
+class VibesRateLimited(VibesAPIError):
+    """429: over the rate limit; raised only when retries ran out."""
+
+
+class VibesServerError(VibesAPIError):
+    """5xx: Vibes failed; raised only when retries ran out or a retry was unsafe."""
+
+
+_BY_STATUS: dict[int, type[VibesAPIError]] = {
+    400: VibesBadRequest,
+    401: VibesUnauthorized,
+    403: VibesForbidden,
+    404: VibesNotFound,
+    409: VibesConflict,
+    413: VibesPayloadTooLarge,
+    422: VibesUnprocessable,
+    429: VibesRateLimited,
+}
+
+
+class VibesTransportError(VibesRequestError):
+    """No usable answer: connection refused or dropped, timeout, truncated or non-JSON body.
+
+    ``kind`` is one of "connect" (never reached Vibes), "tls" (certificate not trusted),
+    "disconnected", "timeout", "truncated", "invalid_json" or "protocol". ``status`` is the
+    HTTP status when the headers arrived before the body broke.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(method, path, attempts=attempts)
+        self.kind = kind
+        self.detail = detail
+        self.status = status
+
+    @property
+    def messages(self) -> list[str]:
+        return [self.detail] if self.detail else []
+
+    @property
+    def maybe_processed(self) -> bool:
+        return self.kind not in ("connect", "tls")
+
+    def __str__(self) -> str:
+        status = f" (status {self.status})" if self.status is not None else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.method} {self.path} -> {self.kind}{status}{detail} {self._suffix()}"
+
+    def __repr__(self) -> str:
+        return (
+            f"VibesTransportError(kind={self.kind!r}, method={self.method!r}, "
+            f"path={self.path!r}, status={self.status}, attempts={self.attempts})"
+        )
+
+
+class VibesResponseError(VibesRequestError):
+    """Vibes answered 2xx, but not in the shape the endpoint documents."""
+
+    def __init__(self, method: str, path: str, detail: str, *, attempts: int = 1) -> None:
+        super().__init__(method, path, attempts=attempts)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> unexpected answer: {self.detail} {self._suffix()}"
+
+
+def error_for_status(
+    status: int,
+    method: str,
+    path: str,
+    body: bytes,
+    *,
+    attempts: int = 1,
+    reason: str | None = None,
+) -> VibesAPIError:
+    """Build the typed error for a non-2xx answer, tolerating bodies that are not Vibes' JSON."""
+    if status in _BY_STATUS:
+        cls = _BY_STATUS[status]
+    elif status >= 500:
+        cls = VibesServerError
+    else:
+        cls = VibesAPIError
+    return cls(status, method, path, parse_error_body(body), attempts=attempts, reason=reason)
+
+
+def parse_error_body(body: bytes) -> list[dict[str, Any]]:
+    """Vibes' ``errors`` array from a body; odd bodies become one message with an excerpt."""
+    text = body.strip()
+    if not text:
+        return []
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return [{"message": _excerpt(text)}]
+    if isinstance(parsed, dict):
+        errors = parsed.get("errors")
+        if isinstance(errors, list):
+            return [_as_error_item(item) for item in errors]
+        for key in ("message", "error", "errors"):
+            if isinstance(parsed.get(key), str):
+                return [{"message": parsed[key]}]
+    if isinstance(parsed, list):
+        return [_as_error_item(item) for item in parsed]
+    return [{"message": _excerpt(text)}]
+
+
+def _as_error_item(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return dict(item)
+    return {"message": str(item)}
+
+
+def _excerpt(text: bytes) -> str:
+    decoded = text.decode("utf-8", errors="replace")
+    if len(decoded) > _BODY_EXCERPT:
+        return decoded[:_BODY_EXCERPT] + "..."
+    return decoded
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

@@ -1,0 +1,124 @@
+"""The control plane under /_emulator/: reset, seed, faults, stats, companies, persons.
+
+Emulator-only conveniences for tests, the demo and benchmarks; no Vibes auth, no rate
+limits, no faults (the middleware lets these paths straight through).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from vibes_emulator.app_keys import AUTH_KEY, FAULTS_KEY, OPTIONS_KEY, STATS_KEY, STORE_KEY
+from vibes_emulator.auth import basic_auth_header
+from vibes_emulator.errors import bad_request
+from vibes_emulator.options import CompanyCredentials
+
+MAX_SEED_PERSONS = 1_000_000
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise bad_request("request body must be a JSON object")
+    return body
+
+
+def _int_field(body: dict[str, Any], name: str, default: int | None, low: int, high: int) -> int:
+    value = body.get(name, default)
+    if value is None or isinstance(value, bool) or not isinstance(value, int):
+        raise bad_request(f"{name!r} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise bad_request(f"{name!r} must be between {low} and {high}, got {value}")
+    return value
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Empty every company's data, zero the stats and restore the startup faults."""
+    app = request.app
+    app[STORE_KEY].reset()
+    app[STATS_KEY].reset()
+    app[FAULTS_KEY].restore(app[OPTIONS_KEY])
+    return _json({"reset": True})
+
+
+async def seed(request: web.Request) -> web.Response:
+    body = await _body(request)
+    unknown = sorted(set(body) - {"persons", "seed"})
+    if unknown:
+        raise bad_request(f"unknown seed fields: {', '.join(unknown)}")
+    persons = _int_field(body, "persons", None, 0, MAX_SEED_PERSONS)
+    seed_value = _int_field(body, "seed", 1, -(2**63), 2**63 - 1)
+    # Synchronous on purpose: the store is single-threaded (one SQLite connection).
+    request.app[STORE_KEY].seed(persons=persons, seed=seed_value)
+    return _json({"seeded": True, "persons": persons, "seed": seed_value})
+
+
+async def get_faults(request: web.Request) -> web.Response:
+    return _json(request.app[FAULTS_KEY].to_json())
+
+
+async def set_faults(request: web.Request) -> web.Response:
+    faults = request.app[FAULTS_KEY]
+    faults.update(await _body(request))
+    return _json(faults.to_json())
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    return _json(request.app[STATS_KEY].to_json())
+
+
+async def reset_stats(request: web.Request) -> web.Response:
+    request.app[STATS_KEY].reset()
+    return _json(request.app[STATS_KEY].to_json())
+
+
+async def persons(request: web.Request) -> web.Response:
+    return _json(request.app[STORE_KEY].person_index())
+
+
+async def list_companies(request: web.Request) -> web.Response:
+    companies: dict[str, str] = request.app[AUTH_KEY]
+    return _json(sorted(companies))
+
+
+async def add_company(request: web.Request) -> web.Response:
+    """Create (or re-credential) a company: {"company_key", "username", "password"}."""
+    body = await _body(request)
+    fields = {}
+    for name in ("company_key", "username", "password"):
+        value = body.get(name)
+        if not isinstance(value, str) or not value or (name != "password" and ":" in value):
+            raise bad_request(f"{name!r} must be a non-empty string without ':'")
+        fields[name] = value
+    company = CompanyCredentials(**fields)
+    request.app[STORE_KEY].add_company(company.company_key, company.username, company.password)
+    request.app[AUTH_KEY][company.company_key] = basic_auth_header(
+        company.username, company.password
+    )
+    return _json({"company_key": company.company_key}, status=201)
+
+
+def add_control_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_post("/_emulator/reset", reset)
+    router.add_post("/_emulator/seed", seed)
+    router.add_get("/_emulator/faults", get_faults)
+    router.add_post("/_emulator/faults", set_faults)
+    router.add_get("/_emulator/stats", get_stats)
+    router.add_post("/_emulator/stats/reset", reset_stats)
+    router.add_get("/_emulator/persons", persons)
+    router.add_get("/_emulator/companies", list_companies)
+    router.add_post("/_emulator/companies", add_company)

@@ -1,0 +1,1 @@
+"""Thin aiohttp handlers over the store, one module per resource family."""

@@ -1,0 +1,86 @@
+"""Every Vibes route the emulator serves, on one screen (FACTS §7).
+
+Each path is registered with and without a trailing slash: Vibes' own spec and client use
+both forms (FACTS §1.9). External-id routes come before ``{person_key}`` routes so the word
+"external" is never taken for a person key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from vibes_emulator.handlers import callbacks, campaigns, lists, persons, wallet
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+C = "/companies/{company_key}"
+PERSONS = C + "/mobiledb/persons"
+EXTERNAL = PERSONS + "/external/{external_person_id}"
+PERSON = PERSONS + "/{person_key}"
+LISTS = C + "/mobiledb/subscription_lists"
+LIST = LISTS + "/{subscription_list_id}"
+ACQ = C + "/campaigns/acquisition"
+BROADCASTS = C + "/mobiledb/broadcasts"
+WALLET = C + "/campaigns/wallet"
+CAMPAIGN = WALLET + "/{wallet_id}"
+CALLBACKS = C + "/config/callbacks"
+
+ROUTES: list[tuple[str, str, Handler]] = [
+    # persons
+    ("GET", PERSONS, persons.find_person),
+    ("POST", PERSONS, persons.create_person),
+    ("GET", EXTERNAL, persons.get_person_external),
+    ("PUT", EXTERNAL, persons.upsert_person_external),
+    ("GET", EXTERNAL + "/subscriptions", persons.person_subscriptions),
+    ("GET", EXTERNAL + "/subscriptions/{subscription_list_id}", persons.person_subscription),
+    ("DELETE", EXTERNAL + "/subscriptions/{subscription_list_id}", persons.unsubscribe),
+    ("GET", PERSON, persons.get_person),
+    ("PUT", PERSON, persons.update_person),
+    ("GET", PERSON + "/subscriptions", persons.person_subscriptions),
+    ("GET", PERSON + "/subscriptions/{subscription_list_id}", persons.person_subscription),
+    ("DELETE", PERSON + "/subscriptions/{subscription_list_id}", persons.unsubscribe),
+    # subscription lists
+    ("GET", LISTS, lists.list_subscription_lists),
+    ("GET", LIST, lists.get_subscription_list),
+    ("GET", LIST + "/subscribers", lists.list_subscriber),
+    ("GET", LIST + "/acquisition_campaigns", lists.list_acquisition_campaigns),
+    # acquisition campaigns and participants
+    ("GET", ACQ, campaigns.list_acquisitions),
+    ("GET", ACQ + "/{acquisition_id}", campaigns.get_acquisition),
+    ("GET", ACQ + "/{acquisition_id}/participants", campaigns.search_participants),
+    ("POST", ACQ + "/{acquisition_id}/participants", campaigns.add_participant),
+    # broadcasts
+    ("GET", BROADCASTS, campaigns.list_broadcasts),
+    ("POST", BROADCASTS, campaigns.create_broadcast),
+    ("GET", BROADCASTS + "/{broadcast_id}", campaigns.get_broadcast),
+    ("PUT", BROADCASTS + "/{broadcast_id}", campaigns.update_broadcast),
+    ("DELETE", BROADCASTS + "/{broadcast_id}", campaigns.cancel_broadcast),
+    # wallet
+    ("GET", WALLET, wallet.list_campaigns),
+    ("POST", WALLET, wallet.create_campaign),
+    ("GET", CAMPAIGN, wallet.get_campaign),
+    ("PUT", CAMPAIGN, wallet.update_campaign),
+    ("GET", CAMPAIGN + "/items", wallet.list_items),
+    ("GET", CAMPAIGN + "/items/{wallet_item_id}", wallet.get_item),
+    ("PUT", CAMPAIGN + "/items/{wallet_item_id}", wallet.update_item),
+    ("GET", CAMPAIGN + "/messages", wallet.list_messages),
+    ("POST", CAMPAIGN + "/messages", wallet.create_message),
+    ("GET", CAMPAIGN + "/messages/{wallet_message_id}", wallet.get_message),
+    # callbacks and events
+    ("GET", CALLBACKS, callbacks.list_callbacks),
+    ("POST", CALLBACKS, callbacks.create_callback),
+    ("GET", CALLBACKS + "/{callback_id}", callbacks.get_callback),
+    ("PUT", CALLBACKS + "/{callback_id}", callbacks.update_callback),
+    ("DELETE", CALLBACKS + "/{callback_id}", callbacks.delete_callback),
+    ("POST", C + "/config/callback_events/test", callbacks.test_callback),
+    ("POST", C + "/events", callbacks.post_event),
+]
+
+
+def add_vibes_routes(app: web.Application) -> None:
+    """Register every Vibes route, in both trailing-slash forms."""
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)
+        app.router.add_route(method, path + "/", handler)

@@ -1,0 +1,290 @@
+"""Run the emulator from tests, demos and benchmarks.
+
+:class:`RunningEmulator` serves in a daemon thread of this process (fast to start, one
+store per instance); :class:`EmulatorProcess` runs the real ``vibes-emulator serve``
+command in a subprocess. Both expose the same attributes and a :class:`ControlClient`
+that talks to the control plane over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from vibes_emulator.app import create_app
+from vibes_emulator.options import SHUTDOWN_TIMEOUT, CompanyCredentials, EmulatorOptions
+
+URL_PATTERN = re.compile(r"(http://\S+?:\d+)")
+
+
+class ControlClient:
+    """Synchronous client of the /_emulator/ control plane (stdlib only, any thread)."""
+
+    def __init__(self, url: str, timeout: float = 120.0) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 - loopback control plane, http only
+            f"{self.url}/_emulator/{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")
+            raise RuntimeError(f"control plane {method} {path}: {exc.code} {detail}") from None
+
+    def reset(self) -> None:
+        self.call("POST", "reset")
+
+    def seed(self, persons: int, seed: int = 1) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("POST", "seed", {"persons": persons, "seed": seed})
+        return result
+
+    def set_faults(
+        self,
+        rate_limit: float | str | None = None,
+        latency_ms: float | None = None,
+        fault_rate: float | None = None,
+        **more: Any,
+    ) -> dict[str, Any]:
+        """Change only what is given; ``rate_limit="documented"`` restores Vibes' limits,
+        0 turns throttling off. ``more`` passes latency_jitter_ms, fault_kinds, slow_ms."""
+        body = {
+            k: v
+            for k, v in {
+                "rate_limit": rate_limit,
+                "latency_ms": latency_ms,
+                "fault_rate": fault_rate,
+                **more,
+            }.items()
+            if v is not None
+        }
+        result: dict[str, Any] = self.call("POST", "faults", body)
+        return result
+
+    def faults(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("GET", "faults")
+        return result
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("GET", "stats")
+        return result
+
+    def reset_stats(self) -> None:
+        self.call("POST", "stats/reset")
+
+    def persons(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.call("GET", "persons")
+        return result
+
+    def add_company(self, company_key: str, username: str, password: str) -> None:
+        body = {"company_key": company_key, "username": username, "password": password}
+        self.call("POST", "companies", body)
+
+
+class _EmulatorHandle:
+    url: str
+    company_key: str
+    username: str
+    password: str
+    control: ControlClient
+
+    def config(self) -> dict[str, Any]:
+        """What a tap or target config needs to reach this emulator."""
+        return {
+            "api_url": self.url,
+            "company_key": self.company_key,
+            "username": self.username,
+            "password": self.password,
+        }
+
+
+class RunningEmulator(_EmulatorHandle):
+    """The emulator served from a daemon thread with its own event loop.
+
+    ``options`` are :class:`EmulatorOptions` fields; ``seed`` (persons) and
+    ``extra_companies`` (``[(key, user, password), ...]``) are accepted as shorthands.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        if "seed" in options:
+            options["seed_persons"] = options.pop("seed")
+        extras = options.pop("extra_companies", ())
+        options["extra_companies"] = [
+            e if isinstance(e, CompanyCredentials) else CompanyCredentials(*e) for e in extras
+        ]
+        options.setdefault("host", "127.0.0.1")
+        options["port"] = 0
+        self.options = EmulatorOptions(**options)
+        self.company_key = self.options.company
+        self.username = self.options.username
+        self.password = self.options.password
+        self.url = ""
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> RunningEmulator:
+        self._thread = threading.Thread(target=self._serve, name="vibes-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise RuntimeError(f"emulator failed to start: {self._error!r}") from self._error
+        self.control = ControlClient(self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def __enter__(self) -> RunningEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main())
+        except BaseException as exc:  # surfaced to the starting thread
+            self._error = exc
+            self._ready.set()
+        finally:
+            loop.close()
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        # The app (and its SQLite connection) is built in the thread that will use it.
+        runner = web.AppRunner(
+            create_app(self.options),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+        )
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.options.host, 0).start()
+            host, port = runner.addresses[0][:2]
+            self.url = f"http://{host}:{port}"
+            self._ready.set()
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+
+class EmulatorProcess(_EmulatorHandle):
+    """``vibes-emulator serve --port 0 *cli_args`` in a subprocess."""
+
+    def __init__(self, *cli_args: str, startup_timeout: float = 120.0) -> None:
+        self.cli_args = list(cli_args)
+        self.startup_timeout = startup_timeout
+        self.company_key = _flag(self.cli_args, "--company", "demo")
+        self.username = _flag(self.cli_args, "--username", "demo")
+        self.password = _flag(self.cli_args, "--password", "demo")
+        self.url = ""
+        self.process: subprocess.Popen[str] | None = None
+        self.returncode: int | None = None
+        self.stderr_text = ""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "vibes_emulator", "serve", "--port", "0", *self.cli_args]
+
+    def start(self) -> EmulatorProcess:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # stderr goes to a file, not a pipe nobody drains, so a chatty emulator never blocks.
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env
+        )
+        line_holder: list[str] = []
+        reader = threading.Thread(
+            target=lambda: line_holder.append(self._first_url_line()), daemon=True
+        )
+        reader.start()
+        reader.join(self.startup_timeout)
+        match = URL_PATTERN.search(line_holder[0]) if line_holder else None
+        if match is None:
+            self.stop()
+            stderr = self.stderr_text
+            raise RuntimeError(f"vibes-emulator did not print its URL; stderr:\n{stderr[-2000:]}")
+        self.url = match.group(1)
+        self.control = ControlClient(self.url)
+        return self
+
+    def _first_url_line(self) -> str:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            if URL_PATTERN.search(line):
+                return line
+        return ""
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM, wait, and return the exit code (SIGKILL only if it hangs)."""
+        process = self.process
+        if process is None:
+            return self.returncode
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        self._stderr.seek(0)
+        self.stderr_text = self._stderr.read()
+        self._stderr.close()
+        self.returncode = process.returncode
+        self.process = None
+        return self.returncode
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _flag(args: list[str], name: str, default: str) -> str:
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+    return default
