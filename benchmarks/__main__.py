@@ -138,7 +138,7 @@ def run_isolated(name: str, quick: bool, directory: Path) -> Result:
     print(f"== {name}: {title}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     # Own session, so a timeout ends the benchmark and every process it started.
-    process = subprocess.Popen(command, start_new_session=True)
+    process = subprocess.Popen(command, start_new_session=True, cwd=report.DOCS.parent)
     error = None
     try:
         process.wait(timeout)

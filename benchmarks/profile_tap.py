@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,70 +138,6 @@ def profile_run(
     return profiles.stats(), elapsed, requests
 
 
-def _skip_property_selection() -> Callable[[], None]:
-    """Patch (in this process only) the SDK's per-record message step of tap-vibes streams
-    to skip ``pop_deselected_record_properties`` when every property is selected; returns
-    the undo. Output is unchanged: with everything selected there is nothing to pop."""
-    from singer_sdk import singerlib
-    from singer_sdk.helpers._catalog import pop_deselected_record_properties
-    from singer_sdk.helpers._util import utc_now
-
-    from tap_vibes.streams.base import VibesStream
-
-    original = VibesStream._generate_record_messages
-
-    def generate(self: Any, record: dict[str, Any]) -> Iterator[Any]:
-        if not all(self.mask.values()):
-            pop_deselected_record_properties(record, self.schema, self.mask)
-        for stream_map in self.stream_maps:
-            mapped = stream_map.transform(record)
-            if mapped is not None:
-                yield singerlib.RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
-                )
-
-    VibesStream._generate_record_messages = generate  # type: ignore[method-assign]
-
-    def undo() -> None:
-        VibesStream._generate_record_messages = original  # type: ignore[method-assign]
-
-    return undo
-
-
-def ablation(seed: int, rounds: int = 2) -> dict[str, float]:
-    """Seconds of one in-process tap-vibes run (wallet_items), as is and with the SDK's
-    property-selection walk skipped: what the fix in the notes would gain."""
-    from tap_vibes.tap import TapVibes
-
-    best: dict[str, float] = {}
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-ablation-") as folder,
-        EmulatorProcess("--seed", str(seed), "--rate-limit", "0") as emulator,
-    ):
-        directory = Path(folder)
-        config = write_json(directory, "config.json", {**emulator.config(), **NO_LIMIT})
-        catalog = select_only(discover(tap_vibes_command(), config), {"wallet_items"})
-        catalog_path = write_json(directory, "catalog.json", catalog)
-        args = ["--config", str(config), "--catalog", str(catalog_path)]
-        for _ in range(rounds):
-            for variant in ("as is", "without the property-selection walk"):
-                undo = _skip_property_selection() if variant != "as is" else None
-                try:
-                    with Path(os.devnull).open("w") as sink, contextlib.redirect_stdout(sink):
-                        started = time.perf_counter()
-                        with contextlib.suppress(SystemExit):
-                            TapVibes.cli(args)
-                        elapsed = time.perf_counter() - started
-                finally:
-                    if undo is not None:
-                        undo()
-                best[variant] = min(best.get(variant, elapsed), elapsed)
-    return best
-
-
 def by_category(stats: pstats.Stats) -> dict[str, float]:
     raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
     totals: dict[str, float] = {}
@@ -273,17 +208,6 @@ def run(seed: int = 20_000, top: int = 20, which: str = "tap-vibes") -> dict[str
             f"{row['cumulative_s']:.2f} |"
             for row in top_functions(main_stats, top)
         ),
-    ]
-    timings = ablation(seed)
-    plain = timings["as is"]
-    patched = timings["without the property-selection walk"]
-    details["ablation_seconds"] = {k: round(v, 3) for k, v in timings.items()}
-    lines += [
-        "",
-        "Ablation (no profiler, in-process, best of 2): the same run with the SDK's "
-        "`pop_deselected_record_properties` skipped when every property is selected "
-        f"(a patch in the benchmark process only): {plain:.2f} s as is, {patched:.2f} s "
-        f"without the walk, {plain / patched:.2f}x faster.",
     ]
     return {"figures": [], "details": details, "lines": lines, "thread": main_name}
 

@@ -126,9 +126,9 @@ def plot(results: list[dict[str, Any]], path: Path) -> bool:
         ][::-1]
         axis.barh(names, values, color=colors)
         for index, (_, f) in enumerate(items[::-1]):
-            text = _ratio(f)
-            axis.text(values[index], index, f" {text}", va="center", fontsize=8)
             threshold = _threshold(f)
+            where = max(values[index], threshold or 0.0)
+            axis.text(where, index, f" {_ratio(f)}", va="center", fontsize=8)
             if threshold is not None:
                 axis.plot([threshold, threshold], [index - 0.4, index + 0.4], color="black", lw=2)
         if label.startswith("ratio"):

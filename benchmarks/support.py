@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RECORD_MARK = b'"RECORD"'
 CHUNK = 1 << 20
+POLL_SECONDS = 0.005
 
 
 def figure(
@@ -74,6 +74,9 @@ class Measured:
     peak_rss_mb: float
     returncode: int
     stderr_tail: str
+    cpu_seconds: float = 0.0
+    """User + system CPU time of the program (all its threads): steadier than wall time
+    when other work shares the machine."""
 
     @property
     def records_per_second(self) -> float:
@@ -94,35 +97,50 @@ def run_measured(
 ) -> Measured:
     """Run ``command``, count RECORD lines on its stdout, and take its own peak RSS.
 
-    stdout is drained in large chunks (a cheap byte count, so the reader costs little
-    CPU); ``os.wait4`` gives this one child's rusage, so the peak RSS is the program's
-    own, not the most of every child so far. A watchdog kills the process group after
-    ``timeout`` seconds, so a hung program cannot hang the benchmark.
+    stdout goes to an unlinked temporary file, not a pipe: a pipe would make the program
+    wait whenever this reader is slow to drain it (on a busy machine it is), and that
+    wait would be counted as the program's. The file's first byte is noticed by polling
+    its size every 5 ms; the RECORD lines are counted after the program ends. ``os.wait4``
+    gives this one child's rusage (peak RSS, CPU time), not the most of every child so
+    far. After ``timeout`` seconds the process group is killed, so nothing hangs.
     """
-    with tempfile.TemporaryFile() as stderr, _stdin(stdin_path) as stdin:
+    with (
+        tempfile.TemporaryFile() as stdout,
+        tempfile.TemporaryFile() as stderr,
+        _stdin(stdin_path) as stdin,
+    ):
         started = time.perf_counter()
         process = subprocess.Popen(
             command,
             stdin=stdin,
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=stderr,
             env={**os.environ, **(env or {})},
+            cwd=REPO,  # so ``python -m benchmarks...`` resolves from any working directory
             start_new_session=True,
         )
-        timer = threading.Timer(timeout, _kill_group, args=(process.pid,))
-        timer.start()
-        waited = False
+        first_byte: float | None = None
+        reaped = False
         try:
-            records, first_byte = _drain(process)
-            _, status, usage = os.wait4(process.pid, 0)
-            waited = True
-            ended = time.perf_counter()
+            while True:
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                now = time.perf_counter()
+                if pid:
+                    reaped = True
+                    break
+                if first_byte is None and os.fstat(stdout.fileno()).st_size > 0:
+                    first_byte = now
+                if now - started > timeout:
+                    _kill_group(process.pid)
+                time.sleep(POLL_SECONDS)
         finally:
-            timer.cancel()
-            if not waited:
+            if not reaped:
                 _kill_group(process.pid)
-                process.wait()
+                _, status, usage = os.wait4(process.pid, 0)
+        ended = now
         process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        records = _count_records(stdout)
         stderr.seek(0)
         tail = stderr.read()[-4000:].decode(errors="replace")
     first = first_byte if first_byte is not None else ended
@@ -133,23 +151,19 @@ def run_measured(
         peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
         returncode=process.returncode,
         stderr_tail=tail,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
     )
 
 
-def _drain(process: subprocess.Popen[bytes]) -> tuple[int, float | None]:
-    assert process.stdout is not None
+def _count_records(output: Any) -> int:
     records = 0
-    first_byte: float | None = None
     carry = b""
-    with process.stdout as out:
-        while chunk := out.read1(CHUNK):  # type: ignore[attr-defined]
-            if first_byte is None:
-                first_byte = time.perf_counter()
-            # A mark split across two chunks is found in the joined edge.
-            data = carry + chunk
-            records += data.count(RECORD_MARK)
-            carry = data[-(len(RECORD_MARK) - 1) :]
-    return records, first_byte
+    while chunk := output.read(CHUNK):
+        # A mark split across two chunks is found in the joined edge.
+        data = carry + chunk
+        records += data.count(RECORD_MARK)
+        carry = data[-(len(RECORD_MARK) - 1) :]
+    return records
 
 
 class _stdin:
@@ -185,6 +199,7 @@ def discover(command: list[str], config: Path) -> dict[str, Any]:
         capture_output=True,
         check=True,
         timeout=120,
+        cwd=REPO,
     )
     catalog: dict[str, Any] = json.loads(output.stdout)
     return catalog

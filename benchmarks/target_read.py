@@ -108,11 +108,13 @@ def measure(records: int, rounds: int) -> dict[str, Any]:
         }
         emulator.control.reset_stats()
         fixed: dict[str, float] = {}
+        fixed_cpu: dict[str, float] = {}
         best: dict[str, Measured] = {}
         for _ in range(rounds):
             for name, command in commands.items():
                 small = run_measured(command, stdin_path=tiny, timeout=120).check(name)
                 fixed[name] = min(fixed.get(name, small.wall_seconds), small.wall_seconds)
+                fixed_cpu[name] = min(fixed_cpu.get(name, small.cpu_seconds), small.cpu_seconds)
                 result = run_measured(command, stdin_path=full, timeout=300).check(name)
                 if name not in best or result.wall_seconds < best[name].wall_seconds:
                     best[name] = result
@@ -121,8 +123,12 @@ def measure(records: int, rounds: int) -> dict[str, Any]:
                                "api_requests_during_runs": api_requests}  # fmt: skip
     for name, result in best.items():
         per_record = max(result.wall_seconds - fixed[name], 1e-9)
+        per_record_cpu = max(result.cpu_seconds - fixed_cpu[name], 1e-9)
         details[name] = {
             "records_per_second": round((records - 1) / per_record, 1),
+            "records_per_cpu_second": round((records - 1) / per_record_cpu, 1),
+            "cpu_seconds": round(result.cpu_seconds, 3),
+            "fixed_cpu_seconds": round(fixed_cpu[name], 3),
             "wall_seconds": round(result.wall_seconds, 3),
             "fixed_seconds": round(fixed[name], 3),
             "peak_rss_mb": round(result.peak_rss_mb, 1),
@@ -146,8 +152,16 @@ def run(records: int = 20_000, rounds: int = 2) -> dict[str, Any]:
             base["records_per_second"],
             bar=f">= {BAR:g}x",
             minimum_ratio=BAR,
-            note=note,
-        )
+            note=note + "; our bar (the issue sets none): at least the SDK's own speed",
+        ),
+        make_figure(
+            "target_read",
+            "records per CPU-second, start-up taken off (target-vibes vs SDK default reader)",
+            "records/CPU-s",
+            ours["records_per_cpu_second"],
+            base["records_per_cpu_second"],
+            note="informational: CPU time is steadier than wall time on a shared machine",
+        ),
     ]
     return {"figures": figures, "details": details}
 

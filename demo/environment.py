@@ -69,7 +69,23 @@ def ensure_meltano(say: Callable[[str], None] = print) -> Path:
         return MELTANO
     say(f"Installing Meltano {MELTANO_VERSION} into {MELTANO_VENV.relative_to(ROOT)} ...")
     base_python = getattr(sys, "_base_executable", sys.executable)
-    _run_quiet([base_python, "-m", "venv", "--clear", str(MELTANO_VENV)], "python -m venv")
+    _run_quiet(
+        [base_python, "-m", "venv", "--clear", "--without-pip", str(MELTANO_VENV)],
+        "python -m venv",
+    )
+    # ensurepip on its own, so that a failure shows pip's own words; it failed once (not
+    # reproducibly) on the build machine, hence one retry.
+    ensurepip = [
+        str(MELTANO_VENV / "bin" / "python"),
+        "-m",
+        "ensurepip",
+        "--upgrade",
+        "--default-pip",
+    ]
+    try:
+        _run_quiet(ensurepip, "python -m ensurepip")
+    except RuntimeError:
+        _run_quiet(ensurepip, "python -m ensurepip")
     pip = str(MELTANO_VENV / "bin" / "pip")
     _run_quiet(
         [pip, "install", "--quiet", f"meltano=={MELTANO_VERSION}"],

@@ -235,14 +235,15 @@ class Demo:
         log, seconds = self.meltano_run(
             "crm-to-vibes", "tap-crm-contacts", "target-vibes", {"crm_contacts": "persons"}
         )
-        if log.target:
+        if any(f.records for f in log.target.values()):
             say(report.load_table(log.target, seconds))
         else:
             say(
-                "target-vibes received no records: the CRM file has not changed since the last run."
+                "target-vibes received no records: the CRM file has not changed since the last "
+                "run (the CSV source keeps a bookmark on it), so there was nothing to send."
             )
-        dead_letters = self.dir / "dead_letters.jsonl"
-        if dead_letters.exists() and dead_letters.stat().st_size:
+        if any(f.outcomes.get("rejected") for f in log.target.values()):
+            dead_letters = self.dir / "dead_letters.jsonl"
             say(
                 f"Rejected contacts are kept, with Vibes' reasons, in {self._show(dead_letters)} "
                 "(the CRM file has one bad phone number on purpose); nothing is dropped silently."
@@ -296,11 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with processes.cleanup_on_signals():
             demo.run()
-    except (DemoFailed, processes.Interrupted, RuntimeError) as exc:
+    except (DemoFailed, RuntimeError) as exc:
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr, flush=True)
         return 1
-    except KeyboardInterrupt:
-        print("\nDEMO INTERRUPTED; everything it started is stopped.", file=sys.stderr)
+    except (KeyboardInterrupt, processes.Interrupted) as exc:
+        why = str(exc) or "SIGINT"
+        print(f"\nDEMO INTERRUPTED ({why}); everything it started is stopped.", file=sys.stderr)
         return 130
     return 0
 

@@ -41,6 +41,7 @@ class TapVibes(Tap):
     """Singer tap for the Vibes Mobile Engagement Platform."""
 
     name = "tap-vibes"
+    package_name = "vibes-connectors"  # one distribution holds both plugins
     message_writer_class = OrjsonSingerWriter
     _session: TapSession | None = None
 

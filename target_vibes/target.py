@@ -31,6 +31,7 @@ from target_vibes.routing import (
 )
 from target_vibes.sinks import SINK_BY_RESOURCE, SkippedStreamSink
 from target_vibes.sinks.base import progress_key
+from target_vibes.sinks.connection_check import MELTANO_TEST_STREAM, ConnectionCheckSink
 from vibes_api.bridge import AsyncRunner
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConfigError
@@ -52,6 +53,7 @@ class TargetVibes(Target):
     """Singer target for the Vibes Mobile Engagement Platform."""
 
     name = "target-vibes"
+    package_name = "vibes-connectors"  # one distribution holds both plugins
     default_sink_class = SkippedStreamSink
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -206,6 +208,8 @@ class TargetVibes(Target):
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         route = resolve_route(stream_name, self._routes)
+        if route is None and stream_name == MELTANO_TEST_STREAM:
+            return ConnectionCheckSink
         if route is None:
             if self.config.get("unknown_streams", "fail") == "skip":
                 return SkippedStreamSink

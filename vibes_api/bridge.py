@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import queue
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
@@ -144,27 +145,35 @@ class AsyncRunner:
         buffered: int,
         return_exceptions: bool,
     ) -> Iterator[R | BaseException]:
+        # Futures in input order; ``finished`` receives each future once it is done (a
+        # done-callback, called on the loop's thread), so counting the calls in flight
+        # and waiting for the next completion are O(1) per step, not a scan of the buffer.
         pending: deque[concurrent.futures.Future[R]] = deque()
+        finished: queue.SimpleQueue[concurrent.futures.Future[R]] = queue.SimpleQueue()
+        running = 0
         exhausted = False
         try:
             while True:
-                unfinished = [future for future in pending if not future.done()]
-                while not exhausted and len(pending) < buffered and len(unfinished) < window:
+                while not finished.empty():
+                    finished.get_nowait()
+                    running -= 1
+                while not exhausted and len(pending) < buffered and running < window:
                     try:
                         item = next(inputs)
                     except StopIteration:
                         exhausted = True
                         break
                     future = self.submit(_awaited(func, item))
+                    running += 1
                     pending.append(future)
-                    unfinished.append(future)
+                    future.add_done_callback(finished.put)
                 if not pending:
                     return
                 head = pending[0]
                 if not head.done():
-                    concurrent.futures.wait(
-                        unfinished, return_when=concurrent.futures.FIRST_COMPLETED
-                    )
+                    # Some call finishes first (perhaps not the head): room for the next.
+                    finished.get()
+                    running -= 1
                     continue
                 pending.popleft()
                 error = head.exception()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from vibes_callbacks.journal import JournalError
 from vibes_callbacks.receiver import (
     DEFAULT_MAX_BODY_BYTES,
     ReceiverOptions,
@@ -104,7 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         asyncio.run(_run_server(options, args.host, args.port))
-    except OSError as exc:
+    except (OSError, JournalError) as exc:
         print(f"vibes-callbacks: cannot serve: {exc}", file=sys.stderr)
         return 1
     return 0

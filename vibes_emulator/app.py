@@ -13,6 +13,7 @@ from vibes_emulator.app_keys import (
     STORE_KEY,
 )
 from vibes_emulator.auth import auth_table
+from vibes_emulator.callbacks.control import install_callbacks
 from vibes_emulator.control import add_control_routes
 from vibes_emulator.faults import FaultSettings
 from vibes_emulator.middleware import platform_middleware
@@ -67,6 +68,7 @@ def create_app(options: EmulatorOptions | None = None) -> web.Application:
     app[AUTH_KEY] = auth_table(options.companies())
     add_indexed_vibes_routes(app)
     add_control_routes(app)
+    install_callbacks(app)
 
     async def close_store(app: web.Application) -> None:
         app[STORE_KEY].close()

@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="probability in [0, 1] that a Vibes request meets a fault",
     )
+    serve.add_argument(
+        "--fault-seed",
+        type=int,
+        help="seed of the fault draws, so a run meets the same faults again",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return parser
 

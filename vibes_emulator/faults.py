@@ -1,6 +1,8 @@
 """Fault and latency settings, changeable while the emulator runs.
 
-Pure data plus the random draw; the middleware performs the chosen fault.
+Pure data plus the random draw; the middleware performs the chosen fault. The draws come
+from the settings' own ``random.Random``, seeded by ``fault_seed`` when one is given, so a
+run with faults can be repeated: the same sequence of requests meets the same faults.
 """
 
 from __future__ import annotations
@@ -31,10 +33,15 @@ class FaultSettings:
     fault_rate: float = 0.0
     fault_kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
     slow_ms: float = 3000.0
+    # Share of delivered callbacks sent a second time (Vibes delivers at least once).
+    callback_duplicate_rate: float = 0.0
+    fault_seed: int | None = None
     limiter: RateLimiter = field(init=False, repr=False, compare=False)
+    rng: random.Random = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.rate_limit)
+        self.rng = random.Random(self.fault_seed)
 
     @classmethod
     def from_options(cls, options: EmulatorOptions) -> FaultSettings:
@@ -43,6 +50,7 @@ class FaultSettings:
             latency_ms=options.latency_ms,
             latency_jitter_ms=options.latency_jitter_ms,
             fault_rate=options.fault_rate,
+            fault_seed=options.fault_seed,
         )
 
     def restore(self, options: EmulatorOptions) -> None:
@@ -56,18 +64,23 @@ class FaultSettings:
         return self.latency_ms > 0 or self.latency_jitter_ms > 0
 
     def latency_seconds(self) -> float:
-        jitter = random.uniform(0.0, self.latency_jitter_ms) if self.latency_jitter_ms else 0.0
+        jitter = self.rng.uniform(0.0, self.latency_jitter_ms) if self.latency_jitter_ms else 0.0
         return (self.latency_ms + jitter) / 1000.0
 
     def draw_fault(self) -> str | None:
         """The fault to inject into this request, or None to answer normally."""
-        if self.fault_rate <= 0 or random.random() >= self.fault_rate:
+        if self.fault_rate <= 0 or self.rng.random() >= self.fault_rate:
             return None
-        return random.choice(self.fault_kinds)
+        return self.rng.choice(self.fault_kinds)
+
+    def server_error_status(self) -> int:
+        """Which 5xx a ``server_error`` fault answers with."""
+        return self.rng.choice(SERVER_ERROR_STATUSES)
 
     def to_json(self) -> dict[str, Any]:
         body = asdict(self)
         body.pop("limiter", None)
+        body.pop("rng", None)
         body["effective_limits"] = self.limiter.rates
         return body
 
@@ -92,16 +105,35 @@ class FaultSettings:
             if rate > 1:
                 raise bad_request("fault_rate must be between 0 and 1")
             changes["fault_rate"] = rate
+        if "callback_duplicate_rate" in body:
+            duplicates = _non_negative("callback_duplicate_rate", body["callback_duplicate_rate"])
+            if duplicates > 1:
+                raise bad_request("callback_duplicate_rate must be between 0 and 1")
+            changes["callback_duplicate_rate"] = duplicates
         if "fault_kinds" in body:
             changes["fault_kinds"] = _fault_kinds(body["fault_kinds"])
+        if "fault_seed" in body:
+            changes["fault_seed"] = _seed(body["fault_seed"])
         for name, value in changes.items():
             setattr(self, name, value)
         if "rate_limit" in changes:
             self.limiter = RateLimiter(self.rate_limit)
+        if "fault_seed" in changes:
+            # Restart the sequence: setting a seed again replays the same faults.
+            self.rng = random.Random(self.fault_seed)
 
 
 _EDITABLE = frozenset(
-    {"rate_limit", "latency_ms", "latency_jitter_ms", "fault_rate", "fault_kinds", "slow_ms"}
+    {
+        "rate_limit",
+        "latency_ms",
+        "latency_jitter_ms",
+        "fault_rate",
+        "fault_kinds",
+        "slow_ms",
+        "callback_duplicate_rate",
+        "fault_seed",
+    }
 )
 
 
@@ -123,6 +155,15 @@ def _rate_limit(value: Any) -> float | None:
     if value is None or value == "documented":
         return None
     return _non_negative("rate_limit", value)
+
+
+def _seed(value: Any) -> int | None:
+    # null goes back to unseeded (fresh entropy) draws.
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad_request(f"fault_seed must be an integer or null, got {value!r}")
+    return value
 
 
 def _fault_kinds(value: Any) -> list[str]:

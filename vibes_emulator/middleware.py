@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 
 import orjson
@@ -27,7 +26,7 @@ from vibes_emulator.app_keys import (
 )
 from vibes_emulator.auth import parse_basic_auth
 from vibes_emulator.errors import ApiError, bad_request, too_many_requests, unauthorized
-from vibes_emulator.faults import DROP, SERVER_ERROR, SERVER_ERROR_STATUSES, SLOW, TRUNCATE
+from vibes_emulator.faults import DROP, SERVER_ERROR, SLOW, TRUNCATE
 from vibes_emulator.ratelimit import EVENTS, GENERAL, GOOGLE_WALLET
 
 log = logging.getLogger(__name__)
@@ -107,7 +106,7 @@ async def _serve_vibes(request: web.Request, handler: Handler) -> web.StreamResp
                 request.transport.close()
             return web.Response(status=204)
         if fault == SERVER_ERROR:
-            return error_response(ApiError(random.choice(SERVER_ERROR_STATUSES)))
+            return error_response(ApiError(faults.server_error_status()))
         if fault == SLOW:
             await asyncio.sleep(faults.slow_ms / 1000.0)
     response = await render_errors(request, handler, admit=True)

@@ -40,6 +40,7 @@ class EmulatorOptions:
     latency_ms: float = 0.0
     latency_jitter_ms: float = 0.0
     fault_rate: float = 0.0
+    fault_seed: int | None = None
     access_log: bool = False
 
     def companies(self) -> list[CompanyCredentials]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tap_vibes.streams.persons import last_change
 from vibes_callbacks.journal import Journal, JournalEntry
 
 logger = logging.getLogger("tap_vibes")
@@ -127,6 +128,7 @@ def subscriber_record(event: Record, entry: JournalEntry) -> Record | None:
     )
     removed = entry.callback_type == "subscription_removed"
     record["active"] = not removed and record["opt_out_date"] is None
+    record["changed_at"] = last_change(record)
     record.update(_envelope(event, entry))
     return record
 

@@ -24,13 +24,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import SchemaDirectory, Stream, StreamSchema
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_vibes.timestamps import bookmark_text, datetime_paths, normalize_record, parse_timestamp
+from tap_vibes.writer import OrjsonSingerWriter
 from vibes_api.client import quote_id
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
+    from singer_sdk.mapper import StreamMap
+    from singer_sdk.singerlib import SelectionMask
 
     from tap_vibes.session import TapSession
     from tap_vibes.tap import TapVibes
@@ -88,7 +92,10 @@ class VibesStream(Stream):
         self._datetime_paths = datetime_paths(self.schema)
         self._declared = frozenset(self.schema["properties"])
         self._undeclared_warned: set[str] = set()
-        self._bookmark_max: dict[tuple[tuple[str, Any], ...], str] = {}
+        self._bookmark_max: dict[Partition, str] = {}
+        self._partition_of: tuple[types.Context | None, Partition] = (None, ())
+        self._direct_for: tuple[SelectionMask | None, list[StreamMap] | None] = (None, None)
+        self._direct: tuple[OrjsonSingerWriter, str] | None = None
 
     # -- what concrete streams override ------------------------------------------------------
     async def fetch_pages(
@@ -211,6 +218,49 @@ class VibesStream(Stream):
             return None
         return parse_timestamp(self.config.get("end_date"))
 
+    def generate_child_contexts(
+        self, record: types.Record, context: types.Context | None
+    ) -> Iterable[types.Context | None]:
+        # Per record, the SDK asks for a child context and hands it to _sync_children,
+        # which loops over the child streams; a stream without children needs neither.
+        if not self.child_streams:
+            return ()
+        return super().generate_child_contexts(record, context)
+
+    def _write_record_message(self, record: types.Record) -> None:
+        # Overrides a private SDK method (streams/core.py, 0.54): per record, it walks the
+        # selection mask, conforms types and builds a RecordMessage per stream map. When
+        # none of that can change the record (see ``_direct_writer``), the record goes to
+        # the writer as it is: the same line (tests/tap/test_writer.py), in the same place.
+        direct = self._direct_writer()
+        if direct is None:
+            super()._write_record_message(record)
+        else:
+            writer, alias = direct
+            writer.write_record(alias, record, self._stream_version)
+
+    def _direct_writer(self) -> tuple[OrjsonSingerWriter, str] | None:
+        """The writer and stream alias when records can skip the SDK's message step:
+        every property selected, one identity stream map without flattening, no type
+        conformance, and our writer. Decided again when the catalog (the mask) or the
+        stream maps change."""
+        mask, maps = self.mask, self.stream_maps
+        if self._direct_for[0] is not mask or self._direct_for[1] is not maps:
+            self._direct_for = (mask, maps)
+            writer = self._tap.message_writer
+            plain = (
+                isinstance(writer, OrjsonSingerWriter)
+                and self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE
+                and len(maps) == 1
+                and type(maps[0]) is SameRecordTransform
+                and not maps[0].flattening_enabled
+                # A mask lookup falls back to the parent's entry, then True: with every
+                # entry True, pop_deselected_record_properties removes nothing.
+                and all(mask.values())
+            )
+            self._direct = (writer, maps[0].stream_alias) if plain else None  # type: ignore[assignment]
+        return self._direct
+
     def _increment_stream_state(
         self, latest_record: types.Record, *, context: types.Context | None = None
     ) -> None:
@@ -224,7 +274,10 @@ class VibesStream(Stream):
             if not self.is_sorted:
                 # The SDK keeps only the running maximum of an unsorted stream, so a value
                 # below it changes nothing: skip the SDK's per-record state work.
-                partition = _partition(context)
+                known, partition = self._partition_of
+                if known is not context or context is None:
+                    partition = _partition(context)
+                    self._partition_of = (context, partition)
                 best = self._bookmark_max.get(partition)
                 if best is not None and text < best:
                     return
@@ -239,5 +292,8 @@ class VibesStream(Stream):
         self._vibes_tap.stream_finished(self)
 
 
-def _partition(context: types.Context | None) -> tuple[tuple[str, Any], ...]:
+Partition = tuple[tuple[str, Any], ...]
+
+
+def _partition(context: types.Context | None) -> Partition:
     return tuple(sorted((context or {}).items()))

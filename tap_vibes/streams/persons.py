@@ -79,7 +79,18 @@ def subscriber_record(subscription: dict[str, Any]) -> dict[str, Any]:
     record["person_key"] = person.get("id") or person.get("person_key")
     record["subscription_list_id"] = listed.get("id")
     record["active"] = subscription.get("opt_out_date") is None
+    record["changed_at"] = last_change(subscription)
     return record
+
+
+def last_change(subscription: dict[str, Any]) -> Any:
+    """When the subscription last changed: its opt-out if it has one, else its opt-in.
+
+    Subscriptions carry no ``updated_at`` (FACTS §2.3), but an opt-out only ever follows its
+    own opt-in and a re-subscription is a new record, so this is the subscription's own
+    change timestamp and a sound bookmark.
+    """
+    return subscription.get("opt_out_date") or subscription.get("opt_in_date")
 
 
 class _PersonIdsStream(VibesStream):
@@ -140,13 +151,19 @@ class PersonsStream(_PersonIdsStream):
 class SubscribersStream(_PersonIdsStream):
     name = "subscribers"
     primary_keys = ("person_key", "subscription_list_id", "opt_in_date")
-    replication_key = None
+    replication_key = "changed_at"
 
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         ids = self.person_ids()
         if ids is None:
             return
-        for person_id, subscriptions in self.hydrate(ids, fetch_subscriptions):
+        subscribers = self._subscribers(self.hydrate(ids, fetch_subscriptions))
+        yield from self.within_window(
+            subscribers, self.bookmark_start(context), self.bookmark_end()
+        )
+
+    def _subscribers(self, results: Iterable[tuple[PersonId, Any]]) -> Iterator[dict[str, Any]]:
+        for person_id, subscriptions in results:
             if subscriptions is None:
                 self.not_found(person_id)
                 continue

@@ -137,6 +137,9 @@ def normalize_mdn(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise MappingError(f"mdn {value!r} is not a phone number")
     raw = _NON_DIGITS.sub("", str(value))
+    # ASCII only: str.isdigit() also says yes to other scripts' digits, which Vibes refuses.
+    if not raw.isascii():
+        raw = ""
     if raw.startswith("+"):
         digits = raw[1:]
         if digits.isdigit() and 8 <= len(digits) <= 15 and digits[0] != "0":

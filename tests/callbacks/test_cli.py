@@ -113,3 +113,14 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "not-an-address" in result.stderr
+
+
+def test_a_journal_that_cannot_be_opened_exits_1_with_a_message(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vibes_callbacks", "serve", "--journal", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "cannot open journal" in result.stderr and "Traceback" not in result.stderr

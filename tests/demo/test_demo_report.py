@@ -110,3 +110,16 @@ def test_extract_table_has_one_row_per_stream_and_a_total() -> None:
         "total",
     ]
     assert lines[-1].split()[:3] == ["total", "1,259", "1,259"]
+
+
+def test_crm_file_matches_the_seeded_demo_company() -> None:
+    """The CRM's phones must be the ones Vibes holds, or every contact would be a conflict."""
+    from demo.crm_file import contact_rows, render, seeded_persons
+    from demo.readback import CRM_CONTACTS
+
+    expected = render(contact_rows(seeded_persons()))
+    assert CRM_CONTACTS.read_text(encoding="utf-8") == expected, (
+        "demo/data/crm_contacts.csv no longer matches the emulator's seed data: "
+        "run .venv/bin/python -m demo.crm_file"
+    )
+    assert len(expected.splitlines()) == 26

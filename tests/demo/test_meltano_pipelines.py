@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,30 @@ def test_meltano_run_tap_vibes_into_target_vibes_copies_persons(
             assert copy["custom_fields"] == original["custom_fields"]
             copied += 1
         assert copied > 0
+
+
+def test_demo_stopped_by_sigterm_mid_run_leaves_no_process_behind(
+    meltano: Path, state_dir: Path
+) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "demo", "--persons", "300", "--state-dir", str(state_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        for line in demo.stdout:
+            if line.startswith("$ meltano run vibes-to-warehouse"):
+                break
+        # Meltano, the tap and the loader are running now (in their own process group).
+        assert processes_mentioning(str(state_dir)) != []
+        demo.send_signal(signal.SIGTERM)
+        _, stderr = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert demo.returncode == 130
+    assert "DEMO INTERRUPTED (SIGTERM); everything it started is stopped." in stderr

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +157,25 @@ def test_prod_environment_holds_no_secrets_and_points_at_the_us_host() -> None:
         assert settings["password"] == "${VIBES_PASSWORD}"
         assert settings["username"] == "${VIBES_USERNAME}"
         assert settings["company_key"] == "${VIBES_COMPANY_KEY}"
+
+
+def test_readme_streams_table_matches_the_taps_catalog(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"company_key": "c", "username": "u", "password": "p"}))
+    discover = subprocess.run(
+        [plugin_docs.plugin_executable("tap-vibes"), "--config", str(config), "--discover"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    catalog = {
+        s["tap_stream_id"]: (", ".join(s["key_properties"]), s.get("replication_key") or "none")
+        for s in json.loads(discover.stdout)["streams"]
+    }
+    section = README.read_text(encoding="utf-8").split("## Streams", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| Stream ")
+    ]
+    assert {row[0]: (row[2], row[3]) for row in rows} == catalog

@@ -61,6 +61,7 @@ INCREMENTAL = {
     "acquisition_campaigns": "updated_date",
     "wallet_items": "updated_at",
     "wallet_messages": "created_at",
+    "subscribers": "changed_at",
 }
 
 
@@ -78,8 +79,8 @@ def test_second_run_from_final_state_emits_only_ties_at_the_bookmark(
         assert len(second.records[stream]) < len(first.records[stream]), stream
     for stream in INCREMENTAL:
         assert bookmarks(second.final_state, stream) == bookmarks(first.final_state, stream)
-    # Full-table streams are whole again; subscribers stay complete for every person.
-    for stream in ("subscription_lists", "subscribers", "wallet_campaigns"):
+    # Full-table streams are whole again.
+    for stream in ("subscription_lists", "wallet_campaigns"):
         assert second.records[stream] == first.records[stream]
 
 
@@ -151,3 +152,24 @@ def test_an_interrupted_run_never_bookmarks_past_an_unemitted_item(
     assert set(updated) <= again  # everything newer than the committed bookmark is re-read
     newest = max(canon(i["updated_at"]) for i in direct.wallet_items(wallet_id, 1000))
     assert bookmarks(resumed.final_state, "wallet_items")[wallet_id] == newest
+
+
+def test_an_opt_out_after_the_bookmark_comes_out_of_the_next_subscribers_run(
+    config: dict[str, Any], emulator: RunningEmulator
+) -> None:
+    first = run_tap(config, streams=("subscribers",))
+    active = next(r for r in first.records["subscribers"] if r["active"])
+    path = (
+        f"/mobiledb/persons/{active['person_key']}/subscriptions/{active['subscription_list_id']}"
+    )
+    status, _, _ = reader_for(emulator).request("DELETE", path)
+    assert status == 204
+
+    second = run_tap(config, state=first.final_state, streams=("subscribers",))
+    mark = bookmarks(first.final_state, "subscribers")[None]
+    newer = [r for r in second.records["subscribers"] if canon(r["changed_at"]) > mark]
+    assert [(r["person_key"], r["subscription_list_id"]) for r in newer] == [
+        (active["person_key"], active["subscription_list_id"])
+    ]
+    assert newer[0]["active"] is False
+    assert newer[0]["opt_out_date"] is not None

@@ -101,7 +101,7 @@ def test_invalid_numbers_are_mapping_errors(bad: str) -> None:
         normalize_mdn(bad)
 
 
-@given(st.from_regex(r"[2-9]\d{9}", fullmatch=True), st.sampled_from(["", "-", " ", "."]))
+@given(st.from_regex(r"[2-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "-", " ", "."]))
 def test_us_numbers_normalize_to_e164(digits: str, sep: str) -> None:
     formatted = sep.join([digits[:3], digits[3:6], digits[6:]])
     assert normalize_mdn(formatted) == "+1" + digits

@@ -220,4 +220,5 @@ class Acquisitions:
             record["status"] = "SUBSCRIBED"
             self.subscriptions.subscribe(state, person["person_key"], list_id, acquisition_id)
         self.core.save(state, "participant", record_id, record)
+        self.core.emit(state, "ack_participant_added", record)
         return 201, self.render_participant(state, record)

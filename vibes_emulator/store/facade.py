@@ -19,7 +19,7 @@ from .custom_fields import default_fields
 from .events import Events
 from .persistence import Persistence
 from .persons import Persons
-from .state import CompanyState, Core, password_digest
+from .state import ChangeListener, CompanyState, Core, password_digest
 from .subscriptions import Subscriptions
 from .wallet_campaigns import WalletCampaigns
 from .wallet_items import WalletItems
@@ -70,6 +70,14 @@ class Store:
             state.tables[kind][record_id] = record
         for state in self.core.companies.values():
             state.reindex()
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Be told of every change Vibes sends callbacks for (see Core.emit)."""
+        self.core.listeners.append(listener)
+
+    def remove_listener(self, listener: ChangeListener) -> None:
+        if listener in self.core.listeners:
+            self.core.listeners.remove(listener)
 
     @property
     def clock(self) -> Clock:

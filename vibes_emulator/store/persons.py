@@ -164,6 +164,7 @@ class Persons:
         }
         self.core.save(state, "person", person["person_key"], person)
         state.index_person(person)
+        self.core.emit(state, "person_added", person)
         return person
 
     def apply(self, state: CompanyState, person: Record, changes: dict[str, Any]) -> bool:
@@ -201,6 +202,7 @@ class Persons:
         person.update(updated)
         state.index_person(person)
         self.core.save(state, "person", person["person_key"], person)
+        self.core.emit(state, "person_updated", person)
         return True
 
     def check_unique(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from .clock import Clock
 from .persistence import Persistence, Row
 
 Record = dict[str, Any]
+ChangeListener = Callable[["CompanyState", str, Record], None]
 
 # Kinds that hold the company's definition (kept by reset) and kinds that hold its data.
 DEFINITION_KINDS = ("company", "field")
@@ -136,6 +138,9 @@ class Core:
         self.clock = clock
         self.persistence = persistence
         self.companies: dict[str, CompanyState] = {}
+        # Called as listener(state, change, record) when Vibes would send a callback
+        # (the emulator's callback dispatcher; see vibes_emulator.callbacks).
+        self.listeners: list[ChangeListener] = []
 
     def company(self, company_key: str) -> CompanyState:
         state = self.companies.get(company_key)
@@ -152,6 +157,11 @@ class Core:
         state.tables[kind].pop(record_id, None)
         if self.persistence is not None:
             self.persistence.delete(state.key, kind, record_id)
+
+    def emit(self, state: CompanyState, change: str, record: Record) -> None:
+        """Report a change Vibes sends callbacks for (``person_added``, ...)."""
+        for listener in list(self.listeners):
+            listener(state, change, record)
 
     def next_seq(self, state: CompanyState, name: str, start: int = 1) -> int:
         """The next value of a per-company counter (persisted, so ids survive a reopen)."""

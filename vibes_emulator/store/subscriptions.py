@@ -130,6 +130,7 @@ class Subscriptions:
         }
         self.core.save(state, "subscription", sub_id, sub)
         state.subs_by_person.setdefault(person_key, []).append(sub_id)
+        self.core.emit(state, "subscription_added", sub)
         return sub
 
     def _person(self, state: CompanyState, ident: str, external: bool, version: int) -> Record:
@@ -187,3 +188,4 @@ class Subscriptions:
         sub["opt_out_date"] = self.core.clock.now_ms()
         sub["opt_out_reason"] = reason
         self.core.save(state, "subscription", sub["id"], sub)
+        self.core.emit(state, "subscription_removed", sub)

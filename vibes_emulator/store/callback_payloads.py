@@ -1,0 +1,165 @@
+"""Callback payloads in Vibes' shapes (FACTS §3.4), built from store records. No HTTP here.
+
+A change (``person_added``, ``subscription_removed``, ...) becomes one body per matching
+registration, because MDNs are printed by the API version the registration was made with
+(§1.4): E.164 under version 2, ten digits under version 1. Payloads carry the deprecated
+``event_type`` beside ``callback_type``, except wallet payloads, whose only example has
+``event_type`` alone (§8.8).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from .clock import fmt_millis, fmt_minutes, fmt_seconds
+from .mdn import render_mdn
+from .state import CompanyState, Record
+
+# callback_type -> (selector field of its registrations, record field holding that value)
+SELECTORS: dict[str, tuple[str, str] | None] = {
+    "person_added": None,
+    "person_updated": None,
+    "subscription_added": ("list_id", "list_id"),
+    "subscription_removed": ("list_id", "list_id"),
+    "ack_participant_added": ("campaign_id", "acquisition_id"),
+    "ack_participant_changed": ("campaign_id", "acquisition_id"),
+    "wallet_item_install": ("campaign_token", "wallet_id"),
+    "wallet_item_remove": ("campaign_token", "wallet_id"),
+}
+WALLET_CHANGES = ("wallet_item_install", "wallet_item_remove")
+
+
+def _uid(*parts: str) -> str:
+    """A stable UUID for ids the store does not keep (wallet instance, object, campaign)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "vibes-emulator:" + "|".join(parts)))
+
+
+def matches(registration: Record, change: str, record: Record) -> bool:
+    """Whether a registration wants this change (type, and list/campaign when it has one)."""
+    if registration.get("callback_type") != change:
+        return False
+    spec = SELECTORS.get(change)
+    if spec is None:
+        return True
+    selector = registration.get("selector") or {}
+    return str(selector.get(spec[0])) == str(record.get(spec[1]))
+
+
+def is_live(registration: Record, now_ms: int) -> bool:
+    """Within the registration's start_date and end_date (blank: now, never)."""
+    start, end = registration.get("start_date"), registration.get("end_date")
+    return (start is None or start <= now_ms) and (end is None or end > now_ms)
+
+
+def envelope(change: str, event_id: str, now_ms: int) -> dict[str, Any]:
+    if change in WALLET_CHANGES:
+        return {"event_id": event_id, "event_type": change, "event_date": fmt_millis(now_ms)}
+    return {
+        "event_id": event_id,
+        "callback_type": change,
+        "event_type": change,
+        "event_date": fmt_seconds(now_ms),
+    }
+
+
+def _person_ref(state: CompanyState, person_key: str, version: int) -> dict[str, Any]:
+    person = state.tables["person"].get(person_key) or {}
+    external = person.get("external_person_id")
+    return {
+        "id": person_key,
+        "external_id": external,
+        "external_person_id": external,
+        "person_key": person_key,
+        "url": f"/companies/{state.key}/mobiledb/persons/{person_key}",
+        "mobile_phone": {"mdn": render_mdn(person.get("mdn"), version)},
+    }
+
+
+def subscription_body(
+    state: CompanyState, sub: Record, version: int, removed: bool
+) -> dict[str, Any]:
+    ck, list_id = state.key, sub["list_id"]
+    body: dict[str, Any] = {
+        "person": _person_ref(state, sub["person_key"], version),
+        "subscription_list": {
+            "id": list_id,
+            "url": f"/companies/{ck}/mobiledb/subscription_lists/{list_id}",
+        },
+        "opt_in_date": fmt_seconds(sub["opt_in_date"]),
+    }
+    if removed:
+        body["opt_out_date"] = fmt_millis(sub.get("opt_out_date"))
+        body["opt_out_reason"] = sub.get("opt_out_reason")
+    if sub.get("acquisition_id"):
+        acquisition = sub["acquisition_id"]
+        body["acquisition_campaign"] = {
+            "id": acquisition,
+            "url": f"/companies/{ck}/campaigns/acquisition/{acquisition}",
+        }
+    body["url"] = f"/companies/{ck}/mobiledb/persons/{sub['person_key']}/subscriptions/{list_id}"
+    return {"subscription": body}
+
+
+def participant_body(state: CompanyState, record: Record, version: int) -> dict[str, Any]:
+    acquisition = record["acquisition_id"]
+    campaign = state.tables["acquisition"].get(acquisition) or {}
+    keywords = campaign.get("keywords") or [None]
+    person = _person_ref(state, record["person_key"], version)
+    return {
+        "participant": {
+            "person": {k: person[k] for k in ("id", "external_id", "mobile_phone", "url")},
+            "acquisition_campaign": {
+                "id": acquisition,
+                "description": campaign.get("description"),
+                "url": f"/companies/{state.key}/campaigns/acquisition/{acquisition}",
+                "keyword": keywords[0],
+            },
+            "participation_date": fmt_minutes(record["participation_date"]),
+            "expire_date": fmt_minutes(record.get("expire_date")),
+            "status": record["status"],
+        }
+    }
+
+
+def wallet_body(state: CompanyState, item: Record, installed: bool) -> dict[str, Any]:
+    wallet_id, item_id = item["wallet_id"], item["wallet_item_id"]
+    campaign_url = f"/companies/{state.key}/campaigns/wallet/{wallet_id}/"
+    return {
+        "wallet_instance": {
+            "registered_at": fmt_minutes(item.get("installed_at") or item["created_at"]),
+            "unregistered_at": None if installed else fmt_minutes(item.get("removed_at")),
+            "wallet_instance_uid": _uid("wallet_instance", state.key, wallet_id, item_id),
+            "provider": "google" if item.get("provider") == "google_wallet" else "passbook",
+        },
+        "wallet_item": {
+            "uuid": item_id,
+            "wallet_object_uid": _uid("wallet_object", state.key, wallet_id, item_id),
+            "expiration_date": (item.get("tokens") or {}).get("expiration_date"),
+            "tokens": dict(item.get("tokens") or {}),
+            "url": f"{campaign_url}items/{item_id}",
+        },
+        "wallet_campaign": {
+            "wallet_campaign_uid": _uid("wallet_campaign", state.key, wallet_id),
+            "token": wallet_id,
+            "url": campaign_url,
+        },
+    }
+
+
+def change_body(
+    change: str,
+    state: CompanyState,
+    record: Record,
+    version: int,
+    render_person: Callable[[CompanyState, Record, int], dict[str, Any]],
+) -> dict[str, Any]:
+    """The type-specific part of a payload; ``render_person`` is ``Persons.render``."""
+    if change in ("person_added", "person_updated"):
+        return {"person": render_person(state, record, version)}
+    if change.startswith("subscription_"):
+        return subscription_body(state, record, version, change == "subscription_removed")
+    if change.startswith("ack_participant_"):
+        return participant_body(state, record, version)
+    return wallet_body(state, record, change == "wallet_item_install")
