@@ -20,7 +20,8 @@ from tap_vibes.streams.wallet import (
     WalletMessagesStream,
 )
 from tap_vibes.writer import OrjsonSingerWriter
-from vibes_api.settings import US_API_URL, VibesSettings
+from vibes_api.plugin_settings import connection_properties
+from vibes_api.settings import VibesSettings
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
@@ -46,40 +47,7 @@ class TapVibes(Tap):
     _session: TapSession | None = None
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            default=US_API_URL,
-            description=(
-                "Base URL of the Vibes Platform API. Defaults to the US host; the EU host is "
-                "https://public-api.eu.vibes.com. Wins over `region` when both are set."
-            ),
-        ),
-        th.Property(
-            "region",
-            th.StringType,
-            allowed_values=["us", "eu"],
-            description="Vibes region whose host to use when `api_url` is not set: us or eu.",
-        ),
-        th.Property(
-            "company_key",
-            th.StringType,
-            required=True,
-            description="Your Vibes company key (the `{company_key}` in every API path).",
-        ),
-        th.Property(
-            "username",
-            th.StringType,
-            required=True,
-            description="Vibes API username (credentials differ between the US and EU hosts).",
-        ),
-        th.Property(
-            "password",
-            th.StringType,
-            required=True,
-            secret=True,
-            description="Vibes API password (HTTP Basic auth); never logged.",
-        ),
+        *connection_properties(),
         th.Property(
             "start_date",
             th.DateTimeType,
@@ -95,36 +63,6 @@ class TapVibes(Tap):
                 "If set, records whose replication value is at or after it are skipped "
                 "(for bounded backfills)."
             ),
-        ),
-        th.Property(
-            "requests_per_second",
-            th.NumberType,
-            default=90,
-            description=(
-                "Client-side rate limit for this company. Vibes allows 100 requests/s per "
-                "company; the default leaves room for other clients of the account."
-            ),
-        ),
-        th.Property(
-            "max_concurrency",
-            th.IntegerType,
-            default=32,
-            description="Most requests in flight at once (persons are read many at a time).",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=8,
-            description=(
-                "Retries (exponential backoff with jitter) after 429, 5xx, dropped "
-                "connections and timeouts; a 404 or other 'no' is never retried."
-            ),
-        ),
-        th.Property(
-            "timeout_seconds",
-            th.NumberType,
-            default=30,
-            description="Time limit of one request attempt, in seconds.",
         ),
         th.Property(
             "person_ids_file",
@@ -143,13 +81,6 @@ class TapVibes(Tap):
                 "subscribers, participants and wallet_item_events emit the changes Vibes "
                 "called back with, after their bookmark (a journal position); persons need "
                 "no request, and person_ids_file is not read."
-            ),
-        ),
-        th.Property(
-            "ca_bundle",
-            th.StringType,
-            description=(
-                "Path of a PEM file of extra CA certificates to trust (TLS is always verified)."
             ),
         ),
     ).to_dict()

@@ -35,8 +35,9 @@ from target_vibes.sinks.connection_check import MELTANO_TEST_STREAM, ConnectionC
 from vibes_api.bridge import AsyncRunner
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConfigError
+from vibes_api.plugin_settings import connection_properties
 from vibes_api.progress import ProgressCounter, ProgressReporter
-from vibes_api.settings import US_API_URL, VibesSettings
+from vibes_api.settings import VibesSettings
 
 _STREAMS_HELP = (
     "Routes input streams to Vibes resources. Keys are stream names; values are objects "
@@ -56,67 +57,7 @@ class TargetVibes(Target):
     package_name = "vibes-connectors"  # one distribution holds both plugins
     default_sink_class = SkippedStreamSink
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            default=US_API_URL,
-            description="Vibes Platform API base URL (US default; "
-            "https://public-api.eu.vibes.com for the EU). Wins over region.",
-        ),
-        th.Property(
-            "region",
-            th.StringType,
-            allowed_values=["us", "eu"],
-            description="Vibes region, used when api_url is not set: us or eu.",
-        ),
-        th.Property(
-            "company_key",
-            th.StringType,
-            required=True,
-            description="Your Vibes company key (the /companies/{company_key} segment).",
-        ),
-        th.Property(
-            "username", th.StringType, required=True, description="Vibes API username (per region)."
-        ),
-        th.Property(
-            "password",
-            th.StringType,
-            required=True,
-            secret=True,
-            description="Vibes API password. Never logged.",
-        ),
-        th.Property(
-            "requests_per_second",
-            th.NumberType,
-            default=90.0,
-            description="Client-side rate limit for non-event calls (Vibes allows "
-            "100/s per company; 90 leaves room for other clients).",
-        ),
-        th.Property(
-            "max_concurrency",
-            th.IntegerType,
-            default=32,
-            description="Most requests in flight at once.",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=8,
-            description="Retries per request for 429, 5xx and dropped connections "
-            "(creates that may duplicate are never retried after an ambiguous failure).",
-        ),
-        th.Property(
-            "timeout_seconds",
-            th.NumberType,
-            default=30.0,
-            description="Timeout of one request attempt, in seconds.",
-        ),
-        th.Property(
-            "ca_bundle",
-            th.StringType,
-            description="Path of a PEM file of extra CAs to trust (TLS verification "
-            "always stays on).",
-        ),
+        *connection_properties(),
         th.Property(
             "streams", th.ObjectType(additional_properties=True), description=_STREAMS_HELP
         ),

@@ -51,7 +51,7 @@ def test_every_bad_record_gets_a_dead_letter_with_its_reason_and_the_rest_lands(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     emulator.control.set_faults(rate_limit=0)
-    good = [
+    good: list[dict[str, Any]] = [
         {"external_person_id": f"good-{i}", "mdn": f"(299) 555-{i:04d}"} for i in range(1, 11)
     ]
     good.append({"external_person_id": "numeric-mdn", "mdn": 2995550999})

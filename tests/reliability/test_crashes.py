@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def test_tap_killed_at_random_points_resumes_without_gaps(
     state_path: Path | None = None
     for attempt in range(KILLS):
         kill_at = rng.randint(2, total_lines - 2)
-        run = run_until(tap_command(config, state_path), lambda n, _m, k=kill_at: n >= k)
+        run = run_until(tap_command(config, state_path), _after_line(kill_at))
         runs.append(run)
         assert run.killed, f"attempt {attempt}: the run ended before line {kill_at}"
         if run.last_state is not None:
@@ -72,6 +73,10 @@ def test_tap_killed_at_random_points_resumes_without_gaps(
         assert not missing, (stream, len(missing), missing[:1])
     # And the resumed run ends where the clean one did.
     assert final.last_state == clean.last_state
+
+
+def _after_line(line: int) -> Callable[[int, dict[str, Any]], bool]:
+    return lambda number, _message: number >= line
 
 
 def _person_rows() -> list[dict[str, Any]]:

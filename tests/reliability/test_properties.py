@@ -102,7 +102,9 @@ def test_emulator_keeps_every_e164_number_in_version_2(mdn: str) -> None:
 
 
 @given(NANP, st.booleans())
-def test_emulator_reads_us_numbers_in_version_1_and_prints_them_back(digits: str, one: bool) -> None:
+def test_emulator_reads_us_numbers_in_version_1_and_prints_them_back(
+    digits: str, one: bool
+) -> None:
     e164 = parse_mdn(("1" if one else "") + digits, 1)
     assert e164 == "+1" + digits
     assert render_mdn(e164, 1) == digits
@@ -121,7 +123,7 @@ def test_emulator_refuses_what_is_not_e164_in_version_2(raw: str) -> None:
         assert re.fullmatch(r"\+[1-9][0-9]{7,14}", parsed)
 
 
-# Digits of any script (str.isdigit() says yes to "١٢٣" and full-width "２９９").
+# Digits of any script: str.isdigit() says yes to Arabic-Indic and full-width digits too.
 ANY_DIGITS = st.characters(categories=["Nd"])
 MDN_LIKE = st.one_of(
     st.text(max_size=24),

@@ -15,9 +15,15 @@ from __future__ import annotations
 import ast
 import asyncio
 import base64
+import http.server
 import json
 import os
 import re
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,7 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from target_vibes.failures import RunStopped
 from tests.reliability.support import (
     REPLAY,
     TAP,
@@ -34,7 +41,9 @@ from tests.reliability.support import (
     tap_command,
     write_json,
 )
-from tests.tap.harness import write_ids_file
+from tests.tap.harness import run_tap, write_ids_file
+from tests.target.support import run_target
+from vibes_api.errors import VibesTransportError
 from vibes_callbacks.journal import Journal
 from vibes_callbacks.receiver import ReceiverOptions, create_app
 from vibes_emulator.testing import RunningEmulator
@@ -81,7 +90,9 @@ def test_no_output_of_any_run_shows_the_password(tmp_path: Path) -> None:
         }
         target_config = write_json(tmp_path / "target.json", target_settings)
         dry_config = write_json(tmp_path / "dry.json", {**target_settings, "dry_run": True})
-        rows = [{"external_person_id": f"s{i}", "mdn": f"+1299555{i:04d}"} for i in range(5)]
+        rows: list[dict[str, Any]] = [
+            {"external_person_id": f"s{i}", "mdn": f"+1299555{i:04d}"} for i in range(5)
+        ]
         rows += [{"external_person_id": "bad", "mdn": "12"}, {"external_person_id": "x", "y": 1}]
 
         for fmt in ("--format=json", "--format=markdown", "--about"):
@@ -183,9 +194,12 @@ def test_the_receiver_has_no_code_that_could_call_out() -> None:
             if isinstance(node, ast.Import | ast.ImportFrom)
             for alias in node.names
         }
-        modules = {
-            node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-        } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
         assert not modules & {"socket", "urllib.request", "http.client", "requests", "httpx"}, name
         called = {
             node.func.attr
@@ -193,3 +207,90 @@ def test_the_receiver_has_no_code_that_could_call_out() -> None:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
         }
         assert not (imported | called) & OUTBOUND, name
+
+
+class _VibesShaped(http.server.BaseHTTPRequestHandler):
+    """Answers the two calls the TLS tests make, like Vibes would."""
+
+    def _answer(self, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._answer([{"id": "1", "name": "Deals", "created_at": "2024-01-01T00:00:00Z"}])
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._answer({"person_key": "p1", "external_person_id": "tls", "mobile_phone": None})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def https_vibes(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A Vibes-shaped HTTPS server with a self-signed certificate, and that certificate."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-nodes", "-days", "1",
+            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _VibesShaped)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+# Settings other tools use to turn verification off: unknown here, so they change nothing.
+TLS_OFF = {"verify_ssl": False, "ssl_verify": False, "insecure": True, "verify": False}
+
+
+def test_tap_and_target_verify_tls_whatever_else_the_config_says(
+    https_vibes: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, cert = https_vibes
+    base: dict[str, Any] = {
+        "api_url": url,
+        "company_key": "demo",
+        "username": "demo",
+        "password": PASSWORD,
+    }
+    base |= {"max_retries": 2, "backoff_base_seconds": 0.01, **TLS_OFF}
+
+    with pytest.raises(VibesTransportError, match="ca_bundle") as refused:
+        run_tap(base, streams=("subscription_lists",))
+    assert refused.value.kind == "tls" and refused.value.attempts == 1  # no retry either
+    trusted = run_tap({**base, "ca_bundle": str(cert)}, streams=("subscription_lists",))
+    assert [r["name"] for r in trusted.records["subscription_lists"]] == ["Deals"]
+
+    rows = [{"type": "RECORD", "stream": "persons", "record": {"external_person_id": "tls"}}]
+    schema = {"type": "SCHEMA", "stream": "persons", "schema": {"properties": {}}}
+    messages = [{**schema, "key_properties": []}, *rows]
+    config = {**base, "dead_letter_path": str(tmp_path / "dl.jsonl")}
+    refused_run = run_target(config, messages)
+    assert isinstance(refused_run.failure, RunStopped)
+    assert "ca_bundle" in str(refused_run.failure)
+    assert refused_run.dead_letters == []  # a TLS failure is not the record's fault
+    accepted = run_target({**config, "ca_bundle": str(cert)}, messages)
+    assert accepted.failure is None, accepted.failure
+    assert accepted.target.outcomes.tallies()[0].outcomes["written"] == 1
