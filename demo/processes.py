@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 _LIVE: dict[int, subprocess.Popen[str]] = {}
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGHUP}
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,23 @@ def run(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        _LIVE[process.pid] = process
+        # A SIGTERM between the fork and the registration would leave a child that
+        # stop_all cannot see; hold the signals until the child is registered.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
+            _LIVE[process.pid] = process
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
             assert process.stdout is not None
             for line in process.stdout:
@@ -114,9 +121,7 @@ def cleanup_on_signals() -> Iterator[None]:
     def raise_interrupted(signum: int, frame: FrameType | None) -> None:
         raise Interrupted(signal.Signals(signum).name)
 
-    previous = {
-        sig: signal.signal(sig, raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)
-    }
+    previous = {sig: signal.signal(sig, raise_interrupted) for sig in _STOP_SIGNALS}
     try:
         yield
     finally:

@@ -12,6 +12,7 @@ from tap_vibes.session import TapSession
 from tap_vibes.streams.broadcasts import BroadcastsStream
 from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
 from tap_vibes.streams.changes import with_journal_streams
+from tap_vibes.streams.extracts import with_extract_streams
 from tap_vibes.streams.lists import SubscriptionListsStream
 from tap_vibes.streams.persons import PersonsStream, SubscribersStream
 from tap_vibes.streams.wallet import (
@@ -83,11 +84,45 @@ class TapVibes(Tap):
                 "no request, and person_ids_file is not read."
             ),
         ),
+        th.Property(
+            "extracts_path",
+            th.StringType,
+            description=(
+                "Vibes' daily extract files: a local directory, or "
+                "sftp://user@host:port/files/out with sftp_private_key_path. With it, "
+                "subscribers and wallet_item_events read the extracts (bookmark: the last "
+                "file date) and persons hydrates the person keys they name (docs/files.md)."
+            ),
+        ),
+        th.Property(
+            "sftp_private_key_path",
+            th.StringType,
+            description="Private key file for the SFTP login of an sftp:// extracts_path.",
+        ),
+        th.Property(
+            "sftp_known_hosts",
+            th.StringType,
+            description=(
+                "OpenSSH known_hosts file to check the SFTP host key against "
+                "(default: ~/.ssh/known_hosts). The host key is always checked."
+            ),
+        ),
+        th.Property(
+            "sftp_min_interval_seconds",
+            th.NumberType,
+            default=300,
+            description=(
+                "Least time between two SFTP connections to one account; Vibes asks for "
+                "at least five minutes. Kept with a marker file under ~/.cache/vibes-connectors."
+            ),
+        ),
     ).to_dict()
 
     def discover_streams(self) -> list[Stream]:
         # callback_journal swaps in the journal streams (tap_vibes/streams/changes.py).
         streams = with_journal_streams(STREAM_TYPES, self.config)
+        # extracts_path swaps in the extract streams (tap_vibes/streams/extracts.py).
+        streams = with_extract_streams(streams, self.config)
         return [stream_type(tap=self) for stream_type in streams]
 
     @property

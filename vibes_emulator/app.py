@@ -16,6 +16,7 @@ from vibes_emulator.auth import auth_table
 from vibes_emulator.callbacks.control import install_callbacks
 from vibes_emulator.control import add_control_routes
 from vibes_emulator.faults import FaultSettings
+from vibes_emulator.files.control import install_files
 from vibes_emulator.middleware import platform_middleware
 from vibes_emulator.options import EmulatorOptions
 from vibes_emulator.routes import add_vibes_routes
@@ -69,6 +70,7 @@ def create_app(options: EmulatorOptions | None = None) -> web.Application:
     add_indexed_vibes_routes(app)
     add_control_routes(app)
     install_callbacks(app)
+    install_files(app)
 
     async def close_store(app: web.Application) -> None:
         app[STORE_KEY].close()

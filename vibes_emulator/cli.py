@@ -101,6 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="seed of the fault draws, so a run meets the same faults again",
     )
+    serve.add_argument(
+        "--extracts-dir",
+        metavar="DIR",
+        help="batch files: write extracts to DIR/files/out, apply imports from DIR/files/in",
+    )
+    serve.add_argument(
+        "--sftp-port",
+        type=_non_negative(int),
+        metavar="N",
+        help="with --extracts-dir, serve DIR over SFTP on port N (public-key login only)",
+    )
+    serve.add_argument(
+        "--sftp-authorized-keys",
+        metavar="FILE",
+        help="OpenSSH authorized_keys file of the keys that may log in over SFTP",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return parser
 

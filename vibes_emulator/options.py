@@ -42,6 +42,12 @@ class EmulatorOptions:
     fault_rate: float = 0.0
     fault_seed: int | None = None
     access_log: bool = False
+    # Batch files (vibes_emulator.files): extracts in <dir>/files/out, imports in <dir>/files/in.
+    extracts_dir: str | None = None
+    # With extracts_dir: serve it over SFTP on this port (0 picks one; see GET /_emulator/sftp),
+    # public-key login with the keys of this OpenSSH authorized_keys file (or added later).
+    sftp_port: int | None = None
+    sftp_authorized_keys: str | None = None
 
     def companies(self) -> list[CompanyCredentials]:
         """Every company to create: the default one first, then the extras."""

@@ -231,7 +231,11 @@ class EmulatorProcess(_EmulatorHandle):
             target=lambda: line_holder.append(self._first_url_line()), daemon=True
         )
         reader.start()
-        reader.join(self.startup_timeout)
+        try:
+            reader.join(self.startup_timeout)
+        except BaseException:  # e.g. a signal handler's exception: never orphan the server
+            self.stop()
+            raise
         match = URL_PATTERN.search(line_holder[0]) if line_holder else None
         if match is None:
             self.stop()

@@ -26,6 +26,8 @@ TAP = str(BIN / "tap-vibes")
 TARGET = str(BIN / "target-vibes")
 REPLAY = str(BIN / "target-vibes-replay")
 PROCESS_TIMEOUT = 240.0
+# Processes run from the repository root, so ``python -m tests.reliability...`` resolves.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -105,6 +107,7 @@ def run_process(
         timeout=PROCESS_TIMEOUT,
         check=False,
         env=env,
+        cwd=REPO_ROOT,
     )
     messages = parse_messages(completed.stdout) if singer else []
     return ProcessRun(completed.returncode, completed.stdout, completed.stderr, messages)
@@ -137,6 +140,7 @@ def run_until(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=REPO_ROOT,
     )
     stderr_chunks: list[bytes] = []
     assert process.stdout is not None and process.stderr is not None

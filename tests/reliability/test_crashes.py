@@ -33,7 +33,6 @@ from vibes_emulator.testing import RunningEmulator
 pytestmark = pytest.mark.slow
 
 KILLS = 3
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_tap_killed_at_random_points_resumes_without_gaps(

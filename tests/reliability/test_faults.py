@@ -17,7 +17,7 @@ import pytest
 from tests.tap.harness import TapRun, run_tap, write_ids_file
 from tests.target.support import Api, run_target, target_config
 from vibes_emulator.faults import FAULT_KINDS
-from vibes_emulator.testing import RunningEmulator
+from vibes_emulator.testing import EmulatorProcess, RunningEmulator
 
 FAULT_SEED = 20261127
 # Slow answers outlast the client's timeout, so "slow" means a timed-out attempt.
@@ -42,6 +42,11 @@ def test_seeded_fault_draws_repeat(emulator: RunningEmulator) -> None:
     assert first == second
     assert {200} < set(first), first  # both answers and faults, in the same places
     assert emulator.control.faults()["fault_seed"] == FAULT_SEED
+
+
+def test_the_command_line_seeds_fault_draws_too() -> None:
+    with EmulatorProcess("--fault-rate", "0.5", "--fault-seed", "7") as process:
+        assert process.control.faults()["fault_seed"] == 7
 
 
 def test_tap_emits_exactly_the_clean_records_through_every_fault_and_a_429_storm(

@@ -19,6 +19,7 @@ from typing import Any
 
 from tests.reliability.support import (
     PROCESS_TIMEOUT,
+    REPO_ROOT,
     TARGET,
     ProcessRun,
     parse_messages,
@@ -141,7 +142,12 @@ def run_in_two_parts(
     """Send ``first`` on stdin, wait for ``state`` on stdout, call ``between``, then send
     ``second`` and end the input."""
     process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
     )
     watchdog = threading.Timer(60, process.kill)  # a hung run fails the test, never hangs it
     watchdog.start()

@@ -1,0 +1,154 @@
+"""Vibes' extract files as a tap reads them: names, listing and streamed rows (FACTS §4.2).
+
+Three generations of names are accepted (FACTS §8.12): ``current_subscribers_<company>_<date>.txt``
+(current), ``CURRENT_SUBSCRIBERS_YYYY-MM-DD.TXT`` (DP) and ``subscriptionsYYYY-MM-DD.txt``
+(old wiki); ``walletInstance_YYYY-MM-DD.txt`` too. A name carrying another company's key is
+ignored (one directory may hold several companies). Rows are read with the csv module over
+a text stream, one at a time: a million-row file never sits in memory. A malformed row
+(wrong field count, bad CSV, a missing required value) is reported with its file and line
+and skipped; the rest of the file loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Protocol
+
+logger = logging.getLogger("tap_vibes")
+
+CURRENT_SUBSCRIBERS = "current_subscribers"
+SUBSCRIPTIONS = "subscriptions"
+WALLET_INSTANCE = "walletinstance"
+
+_NAME = re.compile(
+    r"^(?P<kind>current_subscribers|subscriptions|walletinstance)"
+    r"(?:_(?P<company>.+?))?_?(?P<date>\d{4}-\d{2}-\d{2})\.[a-z0-9]+$",
+    re.IGNORECASE,
+)
+# The csv module's default field limit (128 KiB) is far above any documented column width.
+Row = dict[str, str]
+MalformedHandler = Callable[[str, int, str], None]
+
+
+@dataclass(frozen=True, order=True)
+class ExtractFile:
+    """One extract file: its date and kind (what orders them) and its name."""
+
+    day: date
+    kind: str
+    name: str
+
+
+def parse_extract_name(name: str, company_key: str | None = None) -> ExtractFile | None:
+    """The extract a file name denotes, or None (not an extract, or another company's)."""
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    company = match.group("company")
+    if company is not None and company_key is not None and company != company_key:
+        return None
+    try:
+        day = date.fromisoformat(match.group("date"))
+    except ValueError:
+        return None
+    return ExtractFile(day, match.group("kind").lower(), name)
+
+
+def select_extracts(names: list[str], company_key: str | None) -> list[ExtractFile]:
+    """The extracts among ``names``, oldest first; of two names for one (kind, date) (say a
+    current and an old-style name) the first in name order is kept."""
+    found: dict[tuple[date, str], ExtractFile] = {}
+    for name in sorted(names):
+        extract = parse_extract_name(name, company_key)
+        if extract is not None:
+            found.setdefault((extract.day, extract.kind), extract)
+    return sorted(found.values())
+
+
+class ExtractSource(Protocol):
+    """Where extracts are: a local directory, or Vibes' SFTP ``/files/out``."""
+
+    def describe(self) -> str: ...
+
+    def names(self) -> list[str]: ...
+
+    def open_text(self, name: str) -> AbstractContextManager[IO[str]]: ...
+
+
+class LocalExtracts:
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def describe(self) -> str:
+        return str(self.directory)
+
+    def names(self) -> list[str]:
+        try:
+            return [p.name for p in self.directory.iterdir() if p.is_file()]
+        except OSError as exc:
+            raise ExtractError(f"extracts_path {self.directory}: {exc.strerror}") from None
+
+    def open_text(self, name: str) -> AbstractContextManager[IO[str]]:
+        return (self.directory / name).open(encoding="utf-8-sig", newline="")
+
+
+class ExtractError(ValueError):
+    """An extract location or file cannot be read at all (message names it)."""
+
+
+def read_rows(
+    handle: IO[str],
+    file_name: str,
+    required: tuple[str, ...],
+    on_malformed: MalformedHandler,
+) -> Iterator[tuple[int, Row]]:
+    """(line, row) per well-formed row, header names lowercased (``Platform`` occurs)."""
+    reader = csv.reader(handle, delimiter="\t", strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ExtractError(f"{file_name}, line 1: header is not valid ({exc})") from None
+    if header is None:
+        return
+    names = [column.strip().lower() for column in header]
+    missing = [column for column in required if column not in names]
+    if missing:
+        raise ExtractError(f"{file_name}, line 1: header lacks {', '.join(missing)}")
+    width = len(names)
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num
+            on_malformed(file_name, start, f"not valid TSV ({exc})")
+            continue
+        except UnicodeDecodeError:
+            raise ExtractError(f"{file_name}, line {start}: not UTF-8 text") from None
+        line = reader.line_num
+        if not fields:
+            continue  # a blank line carries no record
+        if len(fields) != width:
+            on_malformed(file_name, start, f"{len(fields)} fields, the header has {width}")
+            continue
+        row = dict(zip(names, fields, strict=True))
+        empty = [column for column in required if not row[column].strip()]
+        if empty:
+            on_malformed(file_name, start, f"no value for {', '.join(empty)}")
+            continue
+        yield start, row
+
+
+def log_malformed(file_name: str, line: int, reason: str) -> None:
+    # Never the row itself: it holds phone numbers.
+    logger.warning("extract %s, line %d: malformed row skipped: %s", file_name, line, reason)

@@ -1,0 +1,268 @@
+"""Records from Vibes' extract files: which files a run reads, and rows made into records.
+
+Plans (the bookmark is the date of the last file processed, ``YYYY-MM-DD``):
+- subscribers, full load (no bookmark): the newest Current Subscriber Extract, then the
+  Subscription Extracts dated after it (the snapshot is taken at midnight of its run day,
+  so those files hold the changes it does not show); no snapshot: every Subscription Extract.
+- subscribers, incremental: the Subscription Extracts dated after the bookmark.
+- wallet_item_events: the Wallet Instance Extracts dated after the bookmark (all of them on
+  a full load); each file holds the changes since the previous one.
+Row → record functions are pure. Dates come as ``2017-04-05 14:30:00 -0600`` or
+``... UTC`` (FACTS §1.8) and leave as RFC 3339 UTC.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from tap_vibes.sources.extract_files import (
+    CURRENT_SUBSCRIBERS,
+    SUBSCRIPTIONS,
+    WALLET_INSTANCE,
+    ExtractError,
+    ExtractFile,
+    ExtractSource,
+    LocalExtracts,
+    MalformedHandler,
+    Row,
+    read_rows,
+    select_extracts,
+)
+from tap_vibes.sources.sftp import MIN_INTERVAL_SECONDS, SftpLocation, SftpSession, is_sftp
+from tap_vibes.timestamps import parse_timestamp
+
+Record = dict[str, Any]
+
+REQUIRED = {
+    CURRENT_SUBSCRIBERS: ("person_id", "subscription_list_id"),
+    SUBSCRIPTIONS: ("person_id", "subscription_list_id", "subscription_event"),
+    WALLET_INSTANCE: ("wallet_instance_uid", "instance_event"),
+}
+
+
+class RowError(ValueError):
+    """A row whose values cannot make a record (the message says which value)."""
+
+
+def extract_time(text: str, column: str) -> str | None:
+    """RFC 3339 UTC for an extract date; None for an empty value; RowError otherwise."""
+    value = text.strip()
+    if not value:
+        return None
+    parsed: datetime | None = None
+    for layout in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S UTC"):
+        try:
+            parsed = datetime.strptime(value, layout)
+            break
+        except ValueError:
+            continue
+    if parsed is None:
+        parsed = parse_timestamp(value)
+    if parsed is None:
+        raise RowError(f"{column} is not a date")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(row: Row, column: str) -> str | None:
+    value = row.get(column, "").strip()
+    return value or None
+
+
+def _e164(row: Row) -> str | None:
+    mdn = _text(row, "mdn_e164_format") or _text(row, "mdn")
+    if mdn is None or mdn.startswith("+"):
+        return mdn
+    return "+1" + mdn if len(mdn) == 10 else "+" + mdn
+
+
+def _origin(extract: ExtractFile, line: int) -> Record:
+    return {
+        "extract_date": extract.day.isoformat(),
+        "extract_file": extract.name,
+        "extract_line": line,
+    }
+
+
+def snapshot_subscriber(row: Row, extract: ExtractFile, line: int) -> Record:
+    """A Current Subscriber row: the person is actively subscribed to the list."""
+    return {
+        "person_key": row["person_id"].strip(),
+        "subscription_list_id": row["subscription_list_id"].strip(),
+        "external_person_id": _text(row, "external_person_id"),
+        "mdn": _e164(row),
+        "carrier_code": _text(row, "carrier_code"),
+        "active": True,
+        "opt_in_date": None,
+        "opt_out_date": None,
+        "opt_out_reason": None,
+        "changed_at": None,
+        "subscription_event": None,
+        **_origin(extract, line),
+    }
+
+
+def event_subscriber(row: Row, extract: ExtractFile, line: int) -> Record:
+    """A Subscription Extract row: an opt-in or an opt-out (either case, FACTS §8.12)."""
+    event = row["subscription_event"].strip().upper()
+    if event not in ("OPT_IN", "OPT_OUT"):
+        raise RowError("subscription_event is neither OPT_IN nor OPT_OUT")
+    opt_in = extract_time(row.get("opt_in_date", ""), "opt_in_date")
+    opt_out = extract_time(row.get("opt_out_date", ""), "opt_out_date")
+    reason = _text(row, "opt_out_reason")
+    return {
+        "person_key": row["person_id"].strip(),
+        "subscription_list_id": row["subscription_list_id"].strip(),
+        "external_person_id": _text(row, "external_person_id"),
+        "mdn": _e164(row),
+        "carrier_code": _text(row, "carrier_code"),
+        "subscription_list_name": _text(row, "subscription_list_name"),
+        "active": event == "OPT_IN",
+        "opt_in_date": opt_in,
+        "opt_out_date": opt_out,
+        "opt_out_reason": reason.lower() if reason else None,
+        "changed_at": opt_out or opt_in,
+        "subscription_event": event,
+        "activity_description": _text(row, "activity_description"),
+        "activity_id": _text(row, "activity_id"),
+        **_origin(extract, line),
+    }
+
+
+def wallet_instance_event(row: Row, extract: ExtractFile, line: int) -> Record:
+    """A Wallet Instance row, shaped like the journal's wallet_item_events records."""
+    event = row["instance_event"].strip().lower()
+    if event not in ("registered", "unregistered"):
+        raise RowError("instance_event is neither registered nor unregistered")
+    registered = extract_time(row.get("registered_at", ""), "registered_at")
+    unregistered = extract_time(row.get("unregistered_at", ""), "unregistered_at")
+    provider = {"pass": "passbook", "wallet": "google"}.get(
+        (_text(row, "wallet_provider") or "").lower()
+    )
+    uid = row["wallet_instance_uid"].strip()
+    when = unregistered if event == "unregistered" else registered
+    instance = {
+        "wallet_instance_uid": uid,
+        "registered_at": registered,
+        "unregistered_at": unregistered,
+        "provider": provider,
+        "platform": _text(row, "platform"),
+        "current_flag": (_text(row, "current_flag") or "").upper() == "TRUE",
+        "shared_instance": (_text(row, "shared_instance") or "").upper() == "TRUE",
+    }
+    return {
+        "event_id": f"extract:{uid}:{event}:{when or ''}",
+        "callback_type": "wallet_item_install" if event == "registered" else "wallet_item_remove",
+        "event_date": when,
+        "journal_position": None,
+        "wallet_id": None,  # the extract names the campaign by GUID, not by its token
+        "wallet_item_id": _text(row, "uuid"),
+        "wallet_instance_uid": uid,
+        "provider": provider,
+        "registered_at": registered,
+        "unregistered_at": unregistered,
+        "installed": event == "registered",
+        "wallet_instance": instance,
+        "wallet_item": {
+            "uuid": _text(row, "uuid"),
+            "wallet_object_uid": _text(row, "wallet_object_uid"),
+        },
+        "wallet_campaign": {"wallet_campaign_uid": _text(row, "campaign_uid")},
+        **_origin(extract, line),
+    }
+
+
+MAKERS = {
+    CURRENT_SUBSCRIBERS: snapshot_subscriber,
+    SUBSCRIPTIONS: event_subscriber,
+    WALLET_INSTANCE: wallet_instance_event,
+}
+
+
+def subscriber_plan(files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
+    """The files a subscribers run reads, in order (see the module docstring)."""
+    events = [f for f in files if f.kind == SUBSCRIPTIONS]
+    if after is not None:
+        return [f for f in events if f.day.isoformat() > after]
+    snapshots = [f for f in files if f.kind == CURRENT_SUBSCRIBERS]
+    if not snapshots:
+        return events
+    newest = snapshots[-1]
+    return [newest, *(f for f in events if f.day > newest.day)]
+
+
+def wallet_plan(files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
+    return [
+        f
+        for f in files
+        if f.kind == WALLET_INSTANCE and (after is None or f.day.isoformat() > after)
+    ]
+
+
+def read_records(
+    source: ExtractSource, plan: list[ExtractFile], on_malformed: MalformedHandler
+) -> Iterator[Record]:
+    """Records of the planned files in order, one row in memory at a time."""
+    for extract in plan:
+        make = MAKERS[extract.kind]
+        with source.open_text(extract.name) as handle:
+            for line, row in read_rows(handle, extract.name, REQUIRED[extract.kind], on_malformed):
+                try:
+                    yield make(row, extract, line)
+                except RowError as exc:
+                    on_malformed(extract.name, line, str(exc))
+
+
+def list_extracts(source: ExtractSource, company_key: str | None) -> list[ExtractFile]:
+    return select_extracts(source.names(), company_key)
+
+
+def open_extracts(config: Mapping[str, Any]) -> ExtractSource:
+    """The extract source ``extracts_path`` names: a local directory or an sftp:// URL."""
+    location = str(config.get("extracts_path") or "")
+    if not location:
+        raise ExtractError("extracts_path is not set")
+    if is_sftp(location):
+        return SftpExtracts(sftp_session(config, location))
+    return LocalExtracts(location)
+
+
+def sftp_session(config: Mapping[str, Any], url: str) -> SftpSession:
+    interval = config.get("sftp_min_interval_seconds")
+    return SftpSession(
+        SftpLocation.parse(url),
+        config.get("sftp_private_key_path"),
+        known_hosts=config.get("sftp_known_hosts"),
+        min_interval_seconds=MIN_INTERVAL_SECONDS if interval is None else float(interval),
+    )
+
+
+class SftpExtracts:
+    """Extracts in Vibes' ``/files/out``: each file is copied to a temporary local file
+    (streamed to disk, never held in memory), read, then deleted."""
+
+    def __init__(self, session: SftpSession) -> None:
+        self.session = session
+
+    def describe(self) -> str:
+        return str(self.session.location)
+
+    def names(self) -> list[str]:
+        return self.session.listdir()
+
+    @contextmanager
+    def open_text(self, name: str) -> Iterator[IO[str]]:
+        with tempfile.TemporaryDirectory(prefix="vibes-extract-") as folder:
+            local = Path(folder) / name
+            self.session.download(name, local)
+            with local.open(encoding="utf-8-sig", newline="") as handle:
+                yield handle
+
+    def close(self) -> None:
+        self.session.close()

@@ -1,0 +1,243 @@
+"""Streams read from Vibes' extract files (setting ``extracts_path``; see docs/files.md).
+
+With ``extracts_path``, ``subscribers`` and ``wallet_item_events`` read the extracts
+(they win over ``callback_journal`` for those two: the files are the complete population,
+the journal only what was delivered while the receiver ran), and ``persons`` hydrates the
+person keys the files name (unless ``callback_journal`` is set: then the journal's
+whole-person events stay its source). Bookmark: the date of the last file processed, kept
+as ``YYYY-MM-DD``. Records come in file order, not sorted by that date within a run, so the
+streams declare themselves unsorted: the SDK then promotes the bookmark only when the
+stream is done, and an interrupted run reads its files again rather than skipping a rest.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from tap_vibes.person_ids import PersonId
+from tap_vibes.sources.extract_files import ExtractFile, ExtractSource, log_malformed
+from tap_vibes.sources.extracts import (
+    list_extracts,
+    open_extracts,
+    read_records,
+    subscriber_plan,
+    wallet_plan,
+)
+from tap_vibes.streams.base import VibesStream
+from tap_vibes.streams.persons import PersonsStream
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers import types
+
+EXTRACTS_SETTING = "extracts_path"
+BOOKMARK = "extract_date"
+_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_ORIGIN = {
+    "extract_date": {
+        "type": ["string", "null"],
+        "format": "date",
+        "description": "Date of the extract file the record came from (the bookmark).",
+    },
+    "extract_file": _NULLABLE_STRING,
+    "extract_line": {"type": ["integer", "null"]},
+}
+
+
+def _schema(name: str, extra: Mapping[str, Any], nullable: Iterable[str]) -> dict[str, Any]:
+    """A stream's schema file plus the extract columns; ``nullable`` become optional."""
+    schema: dict[str, Any] = json.loads((_SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))
+    properties = schema["properties"]
+    for field in nullable:
+        types = properties[field]["type"]
+        if "null" not in types:
+            properties[field]["type"] = [*types, "null"]
+    properties.update(copy.deepcopy(dict(extra)))
+    return schema
+
+
+class ExtractStream(VibesStream):
+    """A stream fed by extract files, bookmarked by the last file date processed."""
+
+    replication_key = BOOKMARK
+    sorts_records = False
+    kind_label: ClassVar[str] = ""
+
+    def extracts(self) -> tuple[ExtractSource, list[ExtractFile]]:
+        source = shared_source(self)
+        return source, list_extracts(source, self.config.get("company_key"))
+
+    def log_sync_costs(self) -> None:
+        super().log_sync_costs()
+        release_source(self)
+
+    def plan(self, files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
+        raise NotImplementedError
+
+    def bookmark(self, context: types.Context | None) -> str | None:
+        state = self.get_context_state(context)
+        key, value = state.get("replication_key"), state.get("replication_key_value")
+        if key == BOOKMARK and isinstance(value, str):
+            return value
+        if key is not None:
+            self.logger.warning(
+                "Stream '%s' bookmark %s=%r is not an extract date; reading the extracts as "
+                "a full load.",
+                self.name,
+                key,
+                value,
+            )
+            for name in ("replication_key", "replication_key_value"):
+                state.pop(name, None)
+        return None
+
+    def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
+        source, files = self.extracts()
+        after = self.bookmark(context)
+        plan = self.plan(files, after)
+        self.logger.info(
+            "Stream '%s' reads %d extract file(s) from %s after %s: %s",
+            self.name,
+            len(plan),
+            source.describe(),
+            after or "the start",
+            ", ".join(f.name for f in plan) or "none",
+        )
+        yield from read_records(source, plan, self.malformed)
+
+    def malformed(self, file_name: str, line: int, reason: str) -> None:
+        self.progress.add(1, "malformed rows")
+        log_malformed(file_name, line, reason)
+
+    def _increment_stream_state(
+        self, latest_record: types.Record, *, context: types.Context | None = None
+    ) -> None:
+        # Dates, not instants: skip VibesStream's timestamp normalisation of bookmarks.
+        super(VibesStream, self)._increment_stream_state(latest_record, context=context)
+
+
+class ExtractSubscribersStream(ExtractStream):
+    """Subscribers from the Current Subscriber and Subscription extracts.
+
+    Keyed by (person_key, subscription_list_id): the person's current state on the list
+    (the snapshot carries no opt-in date, so the API streams' key cannot be filled).
+    """
+
+    name = "subscribers"
+    primary_keys = ("person_key", "subscription_list_id")
+    schema = _schema(
+        "subscribers",
+        {
+            "external_person_id": _NULLABLE_STRING,
+            "mdn": _NULLABLE_STRING,
+            "carrier_code": _NULLABLE_STRING,
+            "subscription_list_name": _NULLABLE_STRING,
+            "subscription_event": _NULLABLE_STRING,
+            "activity_description": _NULLABLE_STRING,
+            "activity_id": _NULLABLE_STRING,
+            **_ORIGIN,
+        },
+        nullable=("opt_in_date",),
+    )
+
+    def plan(self, files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
+        return subscriber_plan(files, after)
+
+
+class ExtractWalletItemEventsStream(ExtractStream):
+    """Pass installs and removals from the Wallet Instance extracts (journal schema)."""
+
+    name = "wallet_item_events"
+    primary_keys = ("event_id",)
+    schema = _schema("wallet_item_events", _ORIGIN, nullable=("journal_position", "callback_type"))
+
+    def plan(self, files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
+        return wallet_plan(files, after)
+
+
+class ExtractPersonsStream(PersonsStream):
+    """persons for the keys the extracts name: the newest snapshot and the event files after
+    it (every current subscriber and everyone who changed since). Distinct keys are held in
+    a set: about 100 bytes a person."""
+
+    def person_ids(self) -> Iterable[PersonId] | None:  # type: ignore[override]
+        source = shared_source(self)
+        plan = subscriber_plan(list_extracts(source, self.config.get("company_key")), None)
+        self.logger.info("Reading person keys for 'persons' from %d extract file(s).", len(plan))
+        return _distinct_keys(read_records(source, plan, log_malformed))
+
+    def log_sync_costs(self) -> None:
+        super().log_sync_costs()
+        release_source(self)
+
+
+_SOURCE = "_vibes_extract_source"
+
+
+def _readers(tap: Any) -> list[VibesStream]:
+    streams = getattr(tap, "streams", {}).values()
+    return [
+        s for s in streams if isinstance(s, ExtractStream | ExtractPersonsStream) and s.selected
+    ]
+
+
+def shared_source(stream: VibesStream) -> ExtractSource:
+    """The run's one extract source (one SFTP session per run, as Vibes asks)."""
+    tap = stream._vibes_tap
+    source: ExtractSource | None = getattr(tap, _SOURCE, None)
+    if source is None:
+        source = open_extracts(stream.config)
+        setattr(tap, _SOURCE, source)
+        close = getattr(source, "close", None)
+        if close is not None:
+            weakref.finalize(tap, close)  # runs that end early (errors, --test)
+    return source
+
+
+def release_source(stream: VibesStream) -> None:
+    """Close the shared source once the last stream reading it is done."""
+    tap = stream._vibes_tap
+    readers = _readers(tap)
+    if readers and stream is not readers[-1]:
+        return
+    source = getattr(tap, _SOURCE, None)
+    if source is not None:
+        setattr(tap, _SOURCE, None)
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _distinct_keys(records: Iterable[dict[str, Any]]) -> Iterator[PersonId]:
+    seen: set[str] = set()
+    for record in records:
+        key = record["person_key"]
+        if key not in seen:
+            seen.add(key)
+            yield PersonId("person_key", key, int(record.get("extract_line") or 0))
+
+
+def with_extract_streams(
+    stream_types: Iterable[type[VibesStream]], config: Mapping[str, Any]
+) -> list[type[VibesStream]]:
+    """The tap's streams for ``config``: unchanged without ``extracts_path``; with it,
+    subscribers and wallet_item_events read extracts, and persons too unless a journal
+    is its source (see the module docstring)."""
+    types = list(stream_types)
+    if not config.get(EXTRACTS_SETTING):
+        return types
+    replacements: dict[str, type[VibesStream]] = {
+        "subscribers": ExtractSubscribersStream,
+        "wallet_item_events": ExtractWalletItemEventsStream,
+    }
+    if not config.get("callback_journal"):
+        replacements["persons"] = ExtractPersonsStream
+    chosen = [replacements.get(str(getattr(t, "name", "")), t) for t in types]
+    if not any(getattr(t, "name", "") == "wallet_item_events" for t in chosen):
+        chosen.append(ExtractWalletItemEventsStream)
+    return chosen

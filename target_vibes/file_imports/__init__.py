@@ -1,0 +1,1 @@
+"""Loading Vibes by import files (``load_via: files``; FACTS §4.3, docs/files.md)."""

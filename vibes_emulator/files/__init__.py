@@ -1,0 +1,1 @@
+"""Vibes' batch integration files: daily extracts out, import files in (FACTS §4)."""
