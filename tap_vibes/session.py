@@ -23,11 +23,12 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # The interpreter's last garbage collection at exit walks every object the SDK, aiohttp
-# and jsonschema created at import (about 0.3 s of a tap run on a small machine) only to
-# free memory the OS takes back anyway. Frozen objects are skipped by that collection;
-# they are still freed by reference counting as modules are torn down, and nothing of
-# the tap's needs a cyclic collection at exit (the writer's pending lines and the
-# client's session are flushed and closed before this runs, see TapSession.close).
+# and jsonschema created at import (0.3 s of a tap run on this 2-core machine) only to
+# free memory the OS takes back anyway. Frozen objects are skipped by that collection
+# (reference counting still frees them as modules are torn down). Nothing of the tap's
+# relies on it: the session is closed at the end of sync_all, and weakref.finalize
+# callbacks (the session's fallback close, the writer's pending lines) run at exit
+# whether objects are frozen or not.
 atexit.register(gc.freeze)
 
 

@@ -19,6 +19,7 @@ from singer_sdk.sinks import Sink
 
 from target_vibes.dead_letters import DEFAULT_PATH, DeadLetterWriter
 from target_vibes.failures import MessagingNotAllowed, RejectRatioExceeded, UnknownStream
+from target_vibes.file_imports.sink import FILE_SINK_BY_RESOURCE
 from target_vibes.outcomes import Outcome, RunOutcomes
 from target_vibes.routing import (
     RESOURCES,
@@ -101,6 +102,53 @@ class TargetVibes(Target):
             "records is rejected (0.1 = 10%).",
         ),
         th.Property(
+            "load_via",
+            th.StringType,
+            default="api",
+            allowed_values=["api", "files"],
+            description="api (requests) or files: persons, subscribers and wallet_items "
+            "go as Vibes import files (.persons, .subscriptions/.opt_outs, .wallet_update) "
+            "to files_path; other resources still use the API. See docs/files.md.",
+        ),
+        th.Property(
+            "files_path",
+            th.StringType,
+            description="With load_via files: the import inbox, a local directory or "
+            "sftp://user@host:port/files/in (results are read from the sibling 'out').",
+        ),
+        th.Property(
+            "files_result_timeout_seconds",
+            th.NumberType,
+            default=0,
+            description="Seconds to wait for each import's result file (<name>.result) "
+            "and dead-letter the rows it rejects; 0 does not wait.",
+        ),
+        th.Property(
+            "files_confirmed_opt_ins",
+            th.BooleanType,
+            default=False,
+            description="Send subscribe rows by Subscriber Import, which texts nobody and "
+            "is only for opt-ins already confirmed elsewhere. Off: such rows are rejected.",
+        ),
+        th.Property(
+            "sftp_private_key_path",
+            th.StringType,
+            description="Private key file for the SFTP login of an sftp:// files_path.",
+        ),
+        th.Property(
+            "sftp_known_hosts",
+            th.StringType,
+            description="known_hosts file to check the SFTP host key against "
+            "(default ~/.ssh/known_hosts).",
+        ),
+        th.Property(
+            "sftp_min_interval_seconds",
+            th.NumberType,
+            default=300,
+            description="Least time between SFTP connections to one account (Vibes asks "
+            "for five minutes).",
+        ),
+        th.Property(
             "progress_interval_seconds",
             th.NumberType,
             default=10.0,
@@ -156,6 +204,8 @@ class TargetVibes(Target):
                 return SkippedStreamSink
             raise UnknownStream(unknown_stream_message(stream_name))
         self._check_messaging(route)
+        if self.config.get("load_via") == "files" and route.resource in FILE_SINK_BY_RESOURCE:
+            return FILE_SINK_BY_RESOURCE[route.resource]
         return SINK_BY_RESOURCE[route.resource]
 
     # ---- shared resources ---------------------------------------------------------------

@@ -33,8 +33,8 @@ from tap_vibes.sources.extract_files import (
     read_rows,
     select_extracts,
 )
-from tap_vibes.sources.sftp import MIN_INTERVAL_SECONDS, SftpLocation, SftpSession, is_sftp
 from tap_vibes.timestamps import parse_timestamp
+from vibes_api.sftp import MIN_INTERVAL_SECONDS, SftpLocation, SftpSession, is_sftp
 
 Record = dict[str, Any]
 

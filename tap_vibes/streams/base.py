@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 SCHEMAS = SchemaDirectory(Path(__file__).resolve().parent.parent / "schemas")
 _EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+_NO_MAX: tuple[None, None] = (None, None)
 
 Page = list[dict[str, Any]]
 
@@ -92,7 +93,9 @@ class VibesStream(Stream):
         self._datetime_paths = datetime_paths(self.schema)
         self._declared = frozenset(self.schema["properties"])
         self._undeclared_warned: set[str] = set()
-        self._bookmark_max: dict[Partition, str] = {}
+        # Per partition of an unsorted stream: the highest bookmark text so far, and the
+        # record value it came from when that is a UTC "Z" text (for a cheap comparison).
+        self._bookmark_max: dict[Partition, tuple[str, str | None]] = {}
         self._partition_of: tuple[types.Context | None, Partition] = (None, ())
         self._direct_for: tuple[SelectionMask | None, list[StreamMap] | None] = (None, None)
         self._direct: tuple[OrjsonSingerWriter, str] | None = None
@@ -268,9 +271,7 @@ class VibesStream(Stream):
         # precisions and offsets, so the state sees one fixed-width UTC form instead.
         key = self.replication_key
         if key is not None and self.replication_method == REPLICATION_INCREMENTAL:
-            text = bookmark_text(latest_record.get(key))
-            if text is None:
-                return
+            value = latest_record.get(key)
             if not self.is_sorted:
                 # The SDK keeps only the running maximum of an unsorted stream, so a value
                 # below it changes nothing: skip the SDK's per-record state work.
@@ -278,10 +279,28 @@ class VibesStream(Stream):
                 if known is not context or context is None:
                     partition = _partition(context)
                     self._partition_of = (context, partition)
-                best = self._bookmark_max.get(partition)
-                if best is not None and text < best:
+                best, best_raw = self._bookmark_max.get(partition, _NO_MAX)
+                # post_process left the value RFC 3339 or, if unreadable, as it came (and
+                # an unreadable value is skipped below too). Two RFC 3339 "Z" texts of the
+                # same length have the same layout, so as text they compare as instants:
+                # the common case needs no conversion at all.
+                if (
+                    best_raw is not None
+                    and isinstance(value, str)
+                    and len(value) == len(best_raw)
+                    and value[-1:] == "Z"
+                    and value < best_raw
+                ):
                     return
-                self._bookmark_max[partition] = text
+                text = bookmark_text(value)
+                if text is None or (best is not None and text < best):
+                    return
+                raw = value if isinstance(value, str) and value[-1:] == "Z" else None
+                self._bookmark_max[partition] = (text, raw)
+            else:
+                text = bookmark_text(value)
+                if text is None:
+                    return
             latest_record = {key: text}
         super()._increment_stream_state(latest_record, context=context)
 

@@ -3,7 +3,7 @@
 ``files_path`` names the ``in`` directory; result files are looked for in its sibling
 ``out`` (``<name>.result``). Local files are written under a dot-name and renamed, SFTP
 uploads likewise, so the platform never reads half a file. One SFTP session serves the
-whole run (Vibes' rules; see tap_vibes.sources.sftp).
+whole run (Vibes' rules; see vibes_api.sftp).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tap_vibes.sources.sftp import (
+from vibes_api.sftp import (
     MIN_INTERVAL_SECONDS,
     SftpError,
     SftpLocation,

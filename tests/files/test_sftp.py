@@ -7,8 +7,8 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tap_vibes.sources.sftp import SftpError, SftpLocation, SftpSession
 from tests.files.conftest import sftp_settings
+from vibes_api.sftp import SftpError, SftpLocation, SftpSession
 from vibes_emulator.testing import RunningEmulator
 
 

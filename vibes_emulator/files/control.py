@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -24,6 +27,8 @@ from .extracts import ExtractWriter
 from .imports import ImportProcessor
 from .sftp import SftpAccess, SftpService
 
+logger = logging.getLogger("vibes_emulator.imports")
+IMPORT_POLL_SECONDS = 1.0
 EXTRACTS_KEY: web.AppKey[ExtractWriter] = web.AppKey("vibes_extracts", ExtractWriter)
 IMPORTS_KEY: web.AppKey[ImportProcessor] = web.AppKey("vibes_imports", ImportProcessor)
 SFTP_KEY: web.AppKey[SftpService] = web.AppKey("vibes_sftp", SftpService)
@@ -111,6 +116,24 @@ def install_files(app: web.Application) -> None:
     store = app[STORE_KEY]
     app[EXTRACTS_KEY] = ExtractWriter(store, root)
     processor = app[IMPORTS_KEY] = ImportProcessor(store, root)
+
+    async def poll_imports(app: web.Application) -> AsyncIterator[None]:
+        # Files written straight into files/in (no SFTP) are picked up within a second.
+        async def poll() -> None:
+            while True:
+                await asyncio.sleep(IMPORT_POLL_SECONDS)
+                try:
+                    processor.process_waiting()
+                except OSError as exc:  # a file vanished mid-way: try again next round
+                    logger.warning("import poll: %s", exc)
+
+        task = asyncio.ensure_future(poll())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(poll_imports)
     if options.sftp_port is None:
         return
     access = SftpAccess({c.username for c in options.companies()})

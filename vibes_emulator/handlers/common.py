@@ -20,7 +20,9 @@ JSON = "application/json"
 
 
 def store_of(request: web.Request) -> Store:
-    store: Store = request.config_dict[STORE_KEY]
+    # request.app, not request.config_dict: the emulator has no sub-applications, and
+    # config_dict builds a ChainMapProxy on every call.
+    store: Store = request.app[STORE_KEY]
     return store
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 SECOND = 1000
 MINUTE = 60 * SECOND
@@ -64,6 +65,13 @@ def _civil(ms: int) -> tuple[date, int, int, int]:
     return date.fromordinal(_EPOCH_ORDINAL + days), hours, minutes, seconds
 
 
+# Every read formats its timestamps again (a person GET, a page of 1,000 wallet items), and
+# the values repeat from read to read: a bounded cache of these pure functions makes the
+# common case a dictionary hit.
+_FORMATTED = 1 << 16
+
+
+@lru_cache(maxsize=_FORMATTED)
 def fmt_seconds(ms: int | None) -> str | None:
     """``2017-04-24T14:33:21Z`` (persons, broadcasts, callbacks, subscriptions)."""
     if ms is None:
@@ -80,6 +88,7 @@ def fmt_minutes(ms: int | None) -> str | None:
     return f"{day.year:04d}-{day.month:02d}-{day.day:02d}T{h:02d}:{m:02d}Z"
 
 
+@lru_cache(maxsize=_FORMATTED)
 def fmt_millis(ms: int | None) -> str | None:
     """``2018-05-07T15:27:33.664Z`` (wallet campaigns, items, messages; opt-out dates)."""
     if ms is None:

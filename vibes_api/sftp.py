@@ -136,13 +136,15 @@ class SftpSession:
         return runner, self._sftp
 
     def _path(self, name: str) -> str:
-        return f"{self.location.path.rstrip('/')}/{name}"
+        """``name`` in the location's directory; an absolute path stays as it is."""
+        return name if name.startswith("/") else f"{self.location.path.rstrip('/')}/{name}"
 
-    def listdir(self) -> list[str]:
+    def listdir(self, path: str | None = None) -> list[str]:
         runner, sftp = self._client()
+        folder = path or self.location.path
 
         async def names() -> list[str]:
-            return [n for n in await sftp.listdir(self.location.path) if n not in (".", "..")]
+            return [n for n in await sftp.listdir(folder) if n not in (".", "..")]
 
         return runner.run(names())
 
