@@ -10,15 +10,20 @@ Abandoned generators: ``map_ordered`` and ``iterate`` return generators whose ``
 cancels the work still in flight (``map_ordered``) or closes the async iterator (``iterate``).
 CPython runs that ``finally`` as soon as the generator is dropped or ``close()``d, so a tap
 stream that stops early (e.g. ``--test``) leaves no requests running.
+
+A run that fails before its own clean-up still closes every running runner at interpreter
+exit, so its HTTP sessions are closed rather than reported as leaked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import queue
 import threading
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
 from typing import Any, Literal, TypeVar, overload
@@ -31,6 +36,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _JOIN_TIMEOUT = 10.0
+_RUNNING: weakref.WeakSet[AsyncRunner] = weakref.WeakSet()
 
 
 class AsyncRunner:
@@ -70,6 +76,7 @@ class AsyncRunner:
                 thread.start()
                 ready.wait()
                 self._loop, self._thread = loop, thread
+                _RUNNING.add(self)
             return self._loop
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
@@ -259,3 +266,9 @@ async def _shutdown(clients: list[VibesClient]) -> None:
     for client in clients:
         await client.close()
     await asyncio.sleep(0)
+
+
+@atexit.register
+def _close_running() -> None:
+    for runner in list(_RUNNING):
+        runner.close()

@@ -17,8 +17,7 @@ STATS_KEY: web.AppKey[Stats] = web.AppKey("vibes_stats", Stats)
 # per-request check is one dict lookup and one string comparison.
 AUTH_KEY: web.AppKey[dict[str, str]] = web.AppKey("vibes_auth")
 
-# The API version of a Vibes request (1 when X-API-Version is absent). Also stored under
-# the plain string key "api_version" for handlers that read it that way.
+# The API version of a Vibes request (1 when X-API-Version is absent).
 API_VERSION_KEY: web.RequestKey[int] = web.RequestKey("api_version", int)
 # Which fault, if any, the platform injected into this request.
 FAULT_KEY: web.RequestKey[str] = web.RequestKey("emulator_fault", str)

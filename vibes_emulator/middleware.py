@@ -123,7 +123,6 @@ def _admit(request: web.Request) -> None:
         _throttle(request, company_key)
     version = _api_version(request)
     request[API_VERSION_KEY] = version
-    request["api_version"] = version
 
 
 def _company_key(path: str) -> str | None:
