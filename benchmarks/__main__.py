@@ -77,6 +77,13 @@ def _callbacks_receiver(quick: bool) -> Result:
     return {"figures": figures, "details": data}
 
 
+def _files_throughput(quick: bool) -> Result:
+    module = importlib.import_module("benchmarks.files_throughput")
+    sizes = {"rows": 20_000, "persons": 2_000, "api_sample": 50} if quick else {}
+    data = module.run(**sizes)
+    return {"figures": module.figures(data), "details": data}
+
+
 def _module_run(name: str, quick_args: dict[str, Any]) -> Callable[[bool], Result]:
     def call(quick: bool) -> Result:
         module = importlib.import_module(f"benchmarks.{name}")
@@ -113,6 +120,11 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Result], float]] = {
         "Callback receiver: events/s journaled durably",
         _callbacks_receiver,
         240,
+    ),
+    "files_throughput": (
+        "Batch files: a million-row extract read, a 100,000-person import applied",
+        _files_throughput,
+        300,
     ),
     "memory": (
         "Memory: peak RSS at 1x, 10x, 100x records",

@@ -14,16 +14,14 @@ from aiohttp import web
 from vibes_emulator.app_keys import AUTH_KEY, FAULTS_KEY, OPTIONS_KEY, STATS_KEY, STORE_KEY
 from vibes_emulator.auth import basic_auth_header
 from vibes_emulator.errors import bad_request
+from vibes_emulator.handlers.common import json_response
 from vibes_emulator.options import CompanyCredentials
 
 MAX_SEED_PERSONS = 1_000_000
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
+async def read_control_body(request: web.Request) -> dict[str, Any]:
+    """A control-plane body: a JSON object, ``{}`` when empty; 400 otherwise."""
     raw = await request.read()
     if not raw.strip():
         return {}
@@ -34,6 +32,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("request body must be a JSON object")
     return body
+
+
+def reject_unknown(body: dict[str, Any], allowed: set[str], what: str) -> None:
+    """400 naming every key of ``body`` outside ``allowed`` (a typo must not pass silently)."""
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise bad_request(f"unknown {what}: {', '.join(unknown)}")
 
 
 def _int_field(body: dict[str, Any], name: str, default: int | None, low: int, high: int) -> int:
@@ -51,52 +56,50 @@ async def reset(request: web.Request) -> web.Response:
     app[STORE_KEY].reset()
     app[STATS_KEY].reset()
     app[FAULTS_KEY].restore(app[OPTIONS_KEY])
-    return _json({"reset": True})
+    return json_response({"reset": True})
 
 
 async def seed(request: web.Request) -> web.Response:
-    body = await _body(request)
-    unknown = sorted(set(body) - {"persons", "seed"})
-    if unknown:
-        raise bad_request(f"unknown seed fields: {', '.join(unknown)}")
+    body = await read_control_body(request)
+    reject_unknown(body, {"persons", "seed"}, "seed fields")
     persons = _int_field(body, "persons", None, 0, MAX_SEED_PERSONS)
     seed_value = _int_field(body, "seed", 1, -(2**63), 2**63 - 1)
     # Synchronous on purpose: the store is single-threaded (one SQLite connection).
     request.app[STORE_KEY].seed(persons=persons, seed=seed_value)
-    return _json({"seeded": True, "persons": persons, "seed": seed_value})
+    return json_response({"seeded": True, "persons": persons, "seed": seed_value})
 
 
 async def get_faults(request: web.Request) -> web.Response:
-    return _json(request.app[FAULTS_KEY].to_json())
+    return json_response(request.app[FAULTS_KEY].to_json())
 
 
 async def set_faults(request: web.Request) -> web.Response:
     faults = request.app[FAULTS_KEY]
-    faults.update(await _body(request))
-    return _json(faults.to_json())
+    faults.update(await read_control_body(request))
+    return json_response(faults.to_json())
 
 
 async def get_stats(request: web.Request) -> web.Response:
-    return _json(request.app[STATS_KEY].to_json())
+    return json_response(request.app[STATS_KEY].to_json())
 
 
 async def reset_stats(request: web.Request) -> web.Response:
     request.app[STATS_KEY].reset()
-    return _json(request.app[STATS_KEY].to_json())
+    return json_response(request.app[STATS_KEY].to_json())
 
 
 async def persons(request: web.Request) -> web.Response:
-    return _json(request.app[STORE_KEY].person_index())
+    return json_response(request.app[STORE_KEY].person_index())
 
 
 async def list_companies(request: web.Request) -> web.Response:
     companies: dict[str, str] = request.app[AUTH_KEY]
-    return _json(sorted(companies))
+    return json_response(sorted(companies))
 
 
 async def add_company(request: web.Request) -> web.Response:
     """Create (or re-credential) a company: {"company_key", "username", "password"}."""
-    body = await _body(request)
+    body = await read_control_body(request)
     fields = {}
     for name in ("company_key", "username", "password"):
         value = body.get(name)
@@ -108,7 +111,7 @@ async def add_company(request: web.Request) -> web.Response:
     request.app[AUTH_KEY][company.company_key] = basic_auth_header(
         company.username, company.password
     )
-    return _json({"company_key": company.company_key}, status=201)
+    return json_response({"company_key": company.company_key}, status=201)
 
 
 def add_control_routes(app: web.Application) -> None:

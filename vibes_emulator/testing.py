@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import urllib.error
 import urllib.request
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
 from vibes_emulator.app import create_app
 from vibes_emulator.options import SHUTDOWN_TIMEOUT, CompanyCredentials, EmulatorOptions
+from vibes_emulator.url_line_process import URL_PATTERN, UrlLineProcess
 
-URL_PATTERN = re.compile(r"(http://\S+?:\d+)")
+__all__ = ["URL_PATTERN", "ControlClient", "EmulatorProcess", "RunningEmulator"]
 
 
 class ControlClient:
@@ -202,87 +198,27 @@ class RunningEmulator(_EmulatorHandle):
             await runner.cleanup()
 
 
-class EmulatorProcess(_EmulatorHandle):
+class EmulatorProcess(_EmulatorHandle, UrlLineProcess):
     """``vibes-emulator serve --port 0 *cli_args`` in a subprocess."""
 
+    name = "vibes-emulator"
+
     def __init__(self, *cli_args: str, startup_timeout: float = 120.0) -> None:
+        super().__init__(startup_timeout)
         self.cli_args = list(cli_args)
-        self.startup_timeout = startup_timeout
         self.company_key = _flag(self.cli_args, "--company", "demo")
         self.username = _flag(self.cli_args, "--username", "demo")
         self.password = _flag(self.cli_args, "--password", "demo")
         self.url = ""
-        self.process: subprocess.Popen[str] | None = None
-        self.returncode: int | None = None
-        self.stderr_text = ""
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "vibes_emulator", "serve", "--port", "0", *self.cli_args]
 
-    def start(self) -> EmulatorProcess:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        # stderr goes to a file, not a pipe nobody drains, so a chatty emulator never blocks.
-        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env
-        )
-        line_holder: list[str] = []
-        reader = threading.Thread(
-            target=lambda: line_holder.append(self._first_url_line()), daemon=True
-        )
-        reader.start()
-        try:
-            reader.join(self.startup_timeout)
-        except BaseException:  # e.g. a signal handler's exception: never orphan the server
-            self.stop()
-            raise
-        match = URL_PATTERN.search(line_holder[0]) if line_holder else None
-        if match is None:
-            self.stop()
-            stderr = self.stderr_text
-            raise RuntimeError(f"vibes-emulator did not print its URL; stderr:\n{stderr[-2000:]}")
-        self.url = match.group(1)
+    def start(self) -> Self:
+        super().start()
+        self.url = self.base_url
         self.control = ControlClient(self.url)
         return self
-
-    def _first_url_line(self) -> str:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            if URL_PATTERN.search(line):
-                return line
-        return ""
-
-    def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM, wait, and return the exit code (SIGKILL only if it hangs)."""
-        process = self.process
-        if process is None:
-            return self.returncode
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-        self._stderr.seek(0)
-        self.stderr_text = self._stderr.read()
-        self._stderr.close()
-        self.returncode = process.returncode
-        self.process = None
-        return self.returncode
-
-    def __enter__(self) -> EmulatorProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _flag(args: list[str], name: str, default: str) -> str:

@@ -90,14 +90,21 @@ def _origin(extract: ExtractFile, line: int) -> Record:
     }
 
 
-def snapshot_subscriber(row: Row, extract: ExtractFile, line: int) -> Record:
-    """A Current Subscriber row: the person is actively subscribed to the list."""
+def _list_member(row: Row) -> Record:
+    """Who is on which list: the fields both subscriber extracts carry."""
     return {
         "person_key": row["person_id"].strip(),
         "subscription_list_id": row["subscription_list_id"].strip(),
         "external_person_id": _text(row, "external_person_id"),
         "mdn": _e164(row),
         "carrier_code": _text(row, "carrier_code"),
+    }
+
+
+def snapshot_subscriber(row: Row, extract: ExtractFile, line: int) -> Record:
+    """A Current Subscriber row: the person is actively subscribed to the list."""
+    return {
+        **_list_member(row),
         "active": True,
         "opt_in_date": None,
         "opt_out_date": None,
@@ -117,11 +124,7 @@ def event_subscriber(row: Row, extract: ExtractFile, line: int) -> Record:
     opt_out = extract_time(row.get("opt_out_date", ""), "opt_out_date")
     reason = _text(row, "opt_out_reason")
     return {
-        "person_key": row["person_id"].strip(),
-        "subscription_list_id": row["subscription_list_id"].strip(),
-        "external_person_id": _text(row, "external_person_id"),
-        "mdn": _e164(row),
-        "carrier_code": _text(row, "carrier_code"),
+        **_list_member(row),
         "subscription_list_name": _text(row, "subscription_list_name"),
         "active": event == "OPT_IN",
         "opt_in_date": opt_in,

@@ -216,6 +216,19 @@ class VibesStream(Stream):
             return None
         return self.get_starting_timestamp(context)
 
+    def drop_bookmark(self, state: dict[str, Any], instead: str) -> None:
+        """Forget a bookmark of another kind than this stream keeps, saying what it does
+        ``instead`` (restarting is safe: records are keyed; skipping would lose some)."""
+        self.logger.warning(
+            "Stream '%s' bookmark %s=%r is not %s.",
+            self.name,
+            state.get("replication_key"),
+            state.get("replication_key_value"),
+            instead,
+        )
+        for name in ("replication_key", "replication_key_value"):
+            state.pop(name, None)
+
     def bookmark_end(self) -> datetime.datetime | None:
         if self.replication_key is None:
             return None

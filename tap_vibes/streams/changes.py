@@ -47,17 +47,8 @@ class JournalStream(VibesStream):
         state = self.get_context_state(context)
         key, value = state.get("replication_key"), state.get("replication_key_value")
         if key not in (None, POSITION) or not isinstance(value, int | None):
-            # A bookmark from before callback_journal was set (persons' updated_at): start
-            # over. Re-emitting is safe (records are keyed); skipping would lose changes.
-            self.logger.warning(
-                "Stream '%s' bookmark %s=%r is not a journal position; reading the journal "
-                "from the start.",
-                self.name,
-                key,
-                value,
-            )
-            for name in ("replication_key", "replication_key_value"):
-                state.pop(name, None)
+            # A bookmark from before callback_journal was set (persons' updated_at).
+            self.drop_bookmark(state, "a journal position; reading the journal from the start")
             return 0
         bookmark = self.get_starting_replication_key_value(context)
         return 0 if bookmark is None else int(bookmark)

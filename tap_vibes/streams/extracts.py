@@ -85,15 +85,7 @@ class ExtractStream(VibesStream):
         if key == BOOKMARK and isinstance(value, str):
             return value
         if key is not None:
-            self.logger.warning(
-                "Stream '%s' bookmark %s=%r is not an extract date; reading the extracts as "
-                "a full load.",
-                self.name,
-                key,
-                value,
-            )
-            for name in ("replication_key", "replication_key_value"):
-                state.pop(name, None)
+            self.drop_bookmark(state, "an extract date; reading the extracts as a full load")
         return None
 
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from target_vibes.mapping import MappingError, person_write, subscriber_action, wallet_item_write
-from target_vibes.mapping.common import nest, text
-from target_vibes.mapping.people import identities
+from target_vibes.mapping.common import nest
+from target_vibes.mapping.people import identities, subscription_list_of
 from target_vibes.routing import Route
 
 Row = dict[str, Any]
@@ -48,11 +48,7 @@ def subscriber_row(record: Mapping[str, Any], route: Route, confirmed_opt_ins: b
     kind = next((k for k in ("person_key", "external_person_id", "mdn") if k in found), None)
     if kind is None:
         raise MappingError("record names no person (person_key, external_person_id or mdn)")
-    list_ref = nested.get("subscription_list")
-    list_id = text(nested.get("subscription_list_id"), "subscription_list_id")
-    if list_id is None and isinstance(list_ref, Mapping):
-        list_id = text(list_ref.get("id"), "subscription_list.id")
-    list_id = list_id or route.subscription_list_id
+    list_id = subscription_list_of(nested, route.subscription_list_id)
     if list_id is None:
         raise MappingError(
             "row names no subscription list: give subscription_list_id in the record or in "

@@ -196,6 +196,16 @@ def subscriber_action(record: Mapping[str, Any]) -> str:
     return "subscribe"
 
 
+def subscription_list_of(nested: Mapping[str, Any], default: str | None) -> str | None:
+    """The list a subscriber record names (``subscription_list_id`` or
+    ``subscription_list.id``), else the route's ``default``."""
+    list_id = text(nested.get("subscription_list_id"), "subscription_list_id")
+    list_ref = nested.get("subscription_list")
+    if list_id is None and isinstance(list_ref, Mapping):
+        list_id = text(list_ref.get("id"), "subscription_list.id")
+    return list_id or default
+
+
 def subscriber_write(
     record: Mapping[str, Any],
     *,
@@ -209,11 +219,7 @@ def subscriber_write(
     kind = next((k for k in ("external_person_id", "person_key", "mdn") if k in found), None)
     if kind is None:
         raise MappingError("record names no person (external_person_id, person_key or mdn)")
-    list_ref = nested.get("subscription_list")
-    list_id = text(nested.get("subscription_list_id"), "subscription_list_id")
-    if list_id is None and isinstance(list_ref, Mapping):
-        list_id = text(list_ref.get("id"), "subscription_list.id")
-    list_id = list_id or subscription_list_id
+    list_id = subscription_list_of(nested, subscription_list_id)
     acquisition = text(nested.get("acquisition_id"), "acquisition_id") or acquisition_id
     if action == "unsubscribe" and list_id is None:
         raise MappingError(

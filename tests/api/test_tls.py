@@ -6,34 +6,21 @@ certificate made for the test by the openssl command.
 
 from __future__ import annotations
 
-import shutil
-import ssl
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+from tests.certificates import HAS_OPENSSL, self_signed_certificate, server_context
 from vibes_api import VibesClient, VibesSettings, VibesTransportError
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+pytestmark = pytest.mark.skipif(not HAS_OPENSSL, reason="needs openssl")
 
 
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-nodes", "-days", "1",
-            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path)
 
 
 @pytest.fixture
@@ -43,8 +30,7 @@ async def https_url(certificate: tuple[Path, Path]) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/companies/demo/mobiledb/subscription_lists", lists)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
+    context = server_context(*certificate)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -108,8 +109,16 @@ def test_ci_runs_make_test() -> None:
 
 
 def test_make_demo_runs_the_demo_module() -> None:
+    # Under `make test` the outer make's variables would make this one print
+    # "Entering/Leaving directory" lines; run it as a user would.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     dry_run = subprocess.run(
-        ["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert dry_run.stdout.strip().splitlines()[-1].split() == [".venv/bin/python", "-m", "demo"]
 

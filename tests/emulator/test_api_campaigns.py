@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
-import pytest
-
-from tests.emulator.vibes_http import Api, error_messages, unthrottled
+from tests.emulator.vibes_http import Api, error_messages
 from vibes_emulator.testing import RunningEmulator
 
 BROADCASTS = "/mobiledb/broadcasts"
 WALLET = "/campaigns/wallet"
 CALLBACKS = "/config/callbacks"
-
-
-@pytest.fixture
-async def api(emulator: RunningEmulator) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
-        yield Api(session, unthrottled(emulator))
-
-
-@pytest.fixture
-async def seeded(seeded_emulator: RunningEmulator) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
-        yield Api(session, unthrottled(seeded_emulator))
 
 
 def _broadcast(**overrides: Any) -> dict[str, Any]:

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import aiohttp
-import pytest
 
 from tests.emulator.vibes_http import Api, error_messages, unthrottled
 from vibes_emulator.testing import RunningEmulator
 
 PERSONS = "/mobiledb/persons"
-
-
-@pytest.fixture
-async def api(emulator: RunningEmulator) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
-        yield Api(session, unthrottled(emulator))
 
 
 async def test_post_person_201_then_200_same_mdn_then_409(api: Api) -> None:

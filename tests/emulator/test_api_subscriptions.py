@@ -18,15 +18,10 @@ ACQ = "/campaigns/acquisition"
 
 @pytest.fixture
 async def api(emulator: RunningEmulator) -> AsyncIterator[Api]:
+    """tests/emulator/conftest.py's ``api``, after seeding 200 persons (seed 3)."""
     emulator.control.seed(200, seed=3)
     async with aiohttp.ClientSession() as session:
         yield Api(session, unthrottled(emulator))
-
-
-@pytest.fixture
-async def seeded(seeded_emulator: RunningEmulator) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
-        yield Api(session, unthrottled(seeded_emulator))
 
 
 async def _campaigns_by_outcome(api: Api) -> dict[str, dict[str, Any]]:

@@ -19,9 +19,6 @@ import http.server
 import json
 import os
 import re
-import shutil
-import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +29,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from target_vibes.failures import RunStopped
+from tests.certificates import HAS_OPENSSL, self_signed_certificate, server_context
 from tests.reliability.support import (
     REPLAY,
     TAP,
@@ -234,22 +232,11 @@ class _VibesShaped(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def https_vibes(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A Vibes-shaped HTTPS server with a self-signed certificate, and that certificate."""
-    if shutil.which("openssl") is None:
+    if not HAS_OPENSSL:
         pytest.skip("needs openssl")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-nodes", "-days", "1",
-            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _VibesShaped)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    context = server_context(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -16,12 +16,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from vibes_emulator.app_keys import FAULTS_KEY, OPTIONS_KEY, STORE_KEY
 from vibes_emulator.callbacks.dispatcher import CallbackDispatcher
+from vibes_emulator.control import read_control_body, reject_unknown
 from vibes_emulator.errors import ApiError, bad_request
+from vibes_emulator.handlers.common import json_response
 from vibes_emulator.store.activity import ACTIVITY_KINDS, Activity
 
 MAX_RATE = 10_000.0
@@ -79,28 +80,13 @@ async def _dispatcher_context(app: web.Application) -> AsyncIterator[None]:
         await dispatcher.close()
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    try:
-        body = orjson.loads(raw) if raw.strip() else {}
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise bad_request("request body must be a JSON object")
-    return body
-
-
 async def callback_stats(request: web.Request) -> web.Response:
     dispatcher = request.app[DISPATCHER_KEY]
-    return _json(dispatcher.stats.to_json(dispatcher.pending))
+    return json_response(dispatcher.stats.to_json(dispatcher.pending))
 
 
 async def drain(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await read_control_body(request)
     timeout = body.get("timeout", 30)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
         raise bad_request("timeout must be a number of seconds between 0 and 600")
@@ -109,19 +95,18 @@ async def drain(request: web.Request) -> web.Response:
         async with asyncio.timeout(float(timeout)):
             await dispatcher.wait_idle()
     except TimeoutError:
-        return _json(dispatcher.stats.to_json(dispatcher.pending), 504)
-    return _json(dispatcher.stats.to_json(dispatcher.pending))
+        return json_response(dispatcher.stats.to_json(dispatcher.pending), 504)
+    return json_response(dispatcher.stats.to_json(dispatcher.pending))
 
 
 async def activity_status(request: web.Request) -> web.Response:
-    return _json(request.app[ACTIVITY_KEY].to_json())
+    return json_response(request.app[ACTIVITY_KEY].to_json())
 
 
 async def start_activity(request: web.Request) -> web.Response:
-    body = await _body(request)
-    unknown = sorted(set(body) - {"rate", "count", "kinds", "seed", "company", "wait"})
-    if unknown:
-        raise bad_request(f"unknown activity settings: {', '.join(unknown)}")
+    body = await read_control_body(request)
+    allowed = {"rate", "count", "kinds", "seed", "company", "wait"}
+    reject_unknown(body, allowed, "activity settings")
     rate = body.get("rate", 10)
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= MAX_RATE:
         raise bad_request(f"rate must be a number of actions per second in (0, {MAX_RATE:g}]")
@@ -147,8 +132,8 @@ async def start_activity(request: web.Request) -> web.Response:
     )
     if body.get("wait") is True:  # answer once the activity is done
         await run.task
-        return _json(run.to_json())
-    return _json(run.to_json(), 202)
+        return json_response(run.to_json())
+    return json_response(run.to_json(), 202)
 
 
 async def _simulate(

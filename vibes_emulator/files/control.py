@@ -17,11 +17,12 @@ from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
-import orjson
 from aiohttp import web
 
 from vibes_emulator.app_keys import OPTIONS_KEY, STORE_KEY
+from vibes_emulator.control import read_control_body, reject_unknown
 from vibes_emulator.errors import ApiError, bad_request
+from vibes_emulator.handlers.common import json_response
 
 from .extracts import ExtractWriter
 from .imports import ImportProcessor
@@ -34,33 +35,16 @@ IMPORTS_KEY: web.AppKey[ImportProcessor] = web.AppKey("vibes_imports", ImportPro
 SFTP_KEY: web.AppKey[SftpService] = web.AppKey("vibes_sftp", SftpService)
 
 
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
-
-
 def _off() -> ApiError:
     return ApiError(409, "Batch files are off: start the emulator with --extracts-dir DIR")
-
-
-async def _body(request: web.Request) -> dict[str, object]:
-    raw = await request.read()
-    try:
-        body = orjson.loads(raw) if raw.strip() else {}
-    except orjson.JSONDecodeError as exc:
-        raise bad_request(f"request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise bad_request("request body must be a JSON object")
-    return body
 
 
 async def write_extracts(request: web.Request) -> web.Response:
     writer = request.app.get(EXTRACTS_KEY)
     if writer is None:
         raise _off()
-    body = await _body(request)
-    unknown = sorted(set(body) - {"date", "company_key"})
-    if unknown:
-        raise bad_request(f"unknown extract fields: {', '.join(unknown)}")
+    body = await read_control_body(request)
+    reject_unknown(body, {"date", "company_key"}, "extract fields")
     raw_day, company = body.get("date"), body.get("company_key")
     try:
         day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else None
@@ -70,14 +54,14 @@ async def write_extracts(request: web.Request) -> web.Response:
         raise bad_request(f"'date' must be YYYY-MM-DD, got {raw_day!r}")
     if company is not None and not isinstance(company, str):
         raise bad_request("'company_key' must be a string")
-    return _json(writer.write(day or date.today(), company))
+    return json_response(writer.write(day or date.today(), company))
 
 
 async def process_imports(request: web.Request) -> web.Response:
     processor = request.app.get(IMPORTS_KEY)
     if processor is None:
         raise _off()
-    return _json({"processed": processor.process_waiting()})
+    return json_response({"processed": processor.process_waiting()})
 
 
 async def sftp_info(request: web.Request) -> web.Response:
@@ -85,21 +69,21 @@ async def sftp_info(request: web.Request) -> web.Response:
     if service is None:
         raise ApiError(409, "SFTP is off: start the emulator with --extracts-dir and --sftp-port")
     host_key = service.host_key.export_public_key().decode().strip()
-    return _json({"port": service.port, "host_key": host_key, **service.access.to_json()})
+    return json_response({"port": service.port, "host_key": host_key, **service.access.to_json()})
 
 
 async def authorize_key(request: web.Request) -> web.Response:
     service = request.app.get(SFTP_KEY)
     if service is None:
         raise ApiError(409, "SFTP is off: start the emulator with --extracts-dir and --sftp-port")
-    key = (await _body(request)).get("public_key")
+    key = (await read_control_body(request)).get("public_key")
     if not isinstance(key, str):
         raise bad_request("'public_key' must be an OpenSSH public key line")
     try:
         service.access.authorize(key)
     except (ValueError, TypeError) as exc:
         raise bad_request(f"'public_key' is not a usable public key: {exc}") from None
-    return _json(service.access.to_json(), status=201)
+    return json_response(service.access.to_json(), status=201)
 
 
 def install_files(app: web.Application) -> None:
