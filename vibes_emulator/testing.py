@@ -14,14 +14,13 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
 from vibes_emulator.app import create_app
 from vibes_emulator.options import SHUTDOWN_TIMEOUT, CompanyCredentials, EmulatorOptions
-from vibes_emulator.url_line_process import URL_PATTERN, UrlLineProcess
+from vibes_emulator.url_line_process import URL_PATTERN, StartStop, UrlLineProcess
 
 __all__ = ["URL_PATTERN", "ControlClient", "EmulatorProcess", "RunningEmulator"]
 
@@ -97,7 +96,7 @@ class ControlClient:
         self.call("POST", "companies", body)
 
 
-class _EmulatorHandle:
+class _EmulatorHandle(StartStop):
     url: str
     company_key: str
     username: str
@@ -141,7 +140,7 @@ class RunningEmulator(_EmulatorHandle):
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> RunningEmulator:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._serve, name="vibes-emulator", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -155,17 +154,6 @@ class RunningEmulator(_EmulatorHandle):
             self._loop.call_soon_threadsafe(self._stop.set)
             self._thread.join(timeout=30)
             self._thread = None
-
-    def __enter__(self) -> RunningEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _serve(self) -> None:
         loop = asyncio.new_event_loop()

@@ -19,7 +19,28 @@ from typing import Self
 URL_PATTERN = re.compile(r"(http://\S+?:\d+)")
 
 
-class UrlLineProcess:
+class StartStop:
+    """A ``with`` block starts the server and stops it on the way out."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> object:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class UrlLineProcess(StartStop):
     """Runs :meth:`command`, waits for the first stdout line holding a URL (``base_url``),
     and stops with SIGTERM (SIGKILL only if it hangs); stderr is kept in ``stderr_text``."""
 
@@ -105,14 +126,3 @@ class UrlLineProcess:
         self.returncode = process.returncode
         self.process = None
         return self.returncode
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
