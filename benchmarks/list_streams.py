@@ -15,7 +15,6 @@ both) is left out; wall times are reported too. Both taps must emit the same cou
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -26,6 +25,7 @@ from benchmarks.support import (
     discover,
     figure,
     module_command,
+    print_result,
     run_measured,
     select_only,
     tap_vibes_command,
@@ -152,11 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)
-    result = run(args.seed, args.rounds)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
+    print_result(run(args.seed, args.rounds), args.json)
 
 
 if __name__ == "__main__":

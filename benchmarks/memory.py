@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,11 @@ from benchmarks.support import (
     discover,
     figure,
     module_command,
+    print_result,
     run_measured,
     select_only,
     tap_vibes_command,
-    target_vibes_command,
+    target_commands,
     write_json,
 )
 from benchmarks.target_read import write_input
@@ -87,19 +87,9 @@ def _target_runs(directory: Path, small: int) -> dict[str, list[dict[str, float]
         "minimal SDK target": [],
     }
     with EmulatorProcess("--rate-limit", "0") as emulator:
-        ours_config = {**emulator.config(), "dry_run": True, "allow_messaging": True}
-        commands = {
-            "target-vibes events (dry run)": [
-                *target_vibes_command(),
-                "--config",
-                str(write_json(directory, "target-config.json", ours_config)),
-            ],
-            "minimal SDK target": [
-                *module_command("benchmarks.baseline_sdk_target"),
-                "--config",
-                str(write_json(directory, "baseline-target.json", {})),
-            ],
-        }
+        commands = target_commands(
+            directory, emulator.config(), "target-vibes events (dry run)", "minimal SDK target"
+        )
         for scale in SCALES:
             records = small * scale
             path = directory / f"events-{scale}.singer"
@@ -146,11 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--target-small", type=int, default=1000, help="target records at 1x")
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)
-    result = run(args.small, args.target_small)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
+    print_result(run(args.small, args.target_small), args.json)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
-import json
 import tempfile
 import time
 import urllib.parse
@@ -27,8 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.support import (
+    LATENCY_MS,
+    LIMIT,
     discover,
-    figure,
+    limit_figures,
+    print_result,
     run_measured,
     select_only,
     tap_vibes_command,
@@ -36,10 +38,6 @@ from benchmarks.support import (
 )
 from vibes_emulator.testing import EmulatorProcess
 
-LIMIT = 100.0
-LATENCY_MS = 50
-SHARE_BAR = 0.95
-THROTTLED_BAR = 0.01
 KINDS = ("person_key", "external_person_id", "mdn")
 
 
@@ -132,41 +130,19 @@ def measure(persons: int, rps: float, sample: int) -> dict[str, Any]:
 def run(persons: int = 2500, rps: float = 100.0, sample: int = 100) -> dict[str, Any]:
     """Measured details plus the report's figures."""
     details = measure(persons, rps, sample)
-    share = details["tap_requests_per_second"] / LIMIT
-    throttled_share = details["answered_429"] / max(details["requests"], 1)
-    note = f"{details['persons']} persons, {LATENCY_MS} ms latency, limit {LIMIT:g}/s"
-    figures = [
-        figure(
-            "persons_hydration",
-            "requests/s as a share of the 100/s limit",
-            "share",
-            details["tap_requests_per_second"],
-            LIMIT,
-            ratio=share,
-            bar=f">= {SHARE_BAR:.0%}",
-            met=share >= SHARE_BAR,
-            note=note,
-        ),
-        figure(
-            "persons_hydration",
-            "share of requests answered 429",
-            "share",
-            details["answered_429"],
-            details["requests"],
-            ratio=throttled_share,
-            bar=f"< {THROTTLED_BAR:.0%}",
-            met=throttled_share < THROTTLED_BAR,
-            note=f"tap limit set to {details['configured_requests_per_second']:g}/s",
-        ),
-        figure(
-            "persons_hydration",
-            "persons/s (tap-vibes vs one request at a time)",
-            "persons/s",
-            details["tap_persons_per_second"],
-            details["baseline_persons_per_second"],
-            note=f"baseline: sequential GETs on {details['baseline_sample']} of the same ids",
-        ),
-    ]
+    figures = limit_figures(
+        "persons_hydration",
+        requests_per_second=details["tap_requests_per_second"],
+        requests=details["requests"],
+        answered_429=details["answered_429"],
+        configured=details["configured_requests_per_second"],
+        persons_per_second=details["tap_persons_per_second"],
+        baseline_persons_per_second=details["baseline_persons_per_second"],
+        who="tap-vibes",
+        what="one request at a time",
+        note=f"{details['persons']} persons, {LATENCY_MS} ms latency, limit {LIMIT:g}/s",
+        baseline_note=f"baseline: sequential GETs on {details['baseline_sample']} of the same ids",
+    )
     return {"figures": figures, "details": details}
 
 
@@ -177,11 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=100, help="ids for the sequential baseline")
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)
-    result = run(args.persons, args.rps, args.sample)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
+    print_result(run(args.persons, args.rps, args.sample), args.json)
 
 
 if __name__ == "__main__":

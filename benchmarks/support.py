@@ -225,3 +225,88 @@ def target_vibes_command() -> list[str]:
 
 def module_command(module: str) -> list[str]:
     return [sys.executable, "-m", module]
+
+
+# The bars of issues 3, 4 and 8 for work run against Vibes' documented limit.
+LIMIT = 100.0
+LATENCY_MS = 50
+SHARE_BAR = 0.95
+THROTTLED_BAR = 0.01
+
+
+def limit_figures(
+    benchmark: str,
+    *,
+    requests_per_second: float,
+    requests: int,
+    answered_429: int,
+    configured: float,
+    persons_per_second: float,
+    baseline_persons_per_second: float,
+    who: str,
+    what: str,
+    note: str,
+    baseline_note: str,
+) -> list[dict[str, Any]]:
+    """Share of the limit reached, share answered 429, and the speed-up over one at a time."""
+    share = requests_per_second / LIMIT
+    throttled_share = answered_429 / max(requests, 1)
+    return [
+        figure(
+            benchmark,
+            f"requests/s as a share of the {LIMIT:g}/s limit",
+            "share",
+            requests_per_second,
+            LIMIT,
+            ratio=share,
+            bar=f">= {SHARE_BAR:.0%}",
+            met=share >= SHARE_BAR,
+            note=note,
+        ),
+        figure(
+            benchmark,
+            "share of requests answered 429",
+            "share",
+            answered_429,
+            requests,
+            ratio=throttled_share,
+            bar=f"< {THROTTLED_BAR:.0%}",
+            met=throttled_share < THROTTLED_BAR,
+            note=f"{who.split('-')[0]} limit set to {configured:g}/s",
+        ),
+        figure(
+            benchmark,
+            f"persons/s ({who} vs {what})",
+            "persons/s",
+            persons_per_second,
+            baseline_persons_per_second,
+            note=baseline_note,
+        ),
+    ]
+
+
+def target_commands(
+    directory: Path, emulator_config: dict[str, Any], ours: str, baseline: str
+) -> dict[str, list[str]]:
+    """target-vibes in a dry run (no API cost) and the minimal SDK target, ready to run."""
+    ours_config = {**emulator_config, "dry_run": True, "allow_messaging": True}
+    return {
+        ours: [
+            *target_vibes_command(),
+            "--config",
+            str(write_json(directory, f"{ours}.json".replace(" ", "-"), ours_config)),
+        ],
+        baseline: [
+            *module_command("benchmarks.baseline_sdk_target"),
+            "--config",
+            str(write_json(directory, f"{baseline}.json".replace(" ", "-"), {})),
+        ],
+    }
+
+
+def print_result(result: dict[str, Any], json_path: Path | None) -> None:
+    """A benchmark's command line ending: the result on stdout, and in ``json_path`` if given."""
+    text = json.dumps(result, indent=2)
+    if json_path:
+        json_path.write_text(text)
+    print(text)

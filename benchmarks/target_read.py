@@ -15,7 +15,6 @@ one-record input) is measured too and taken off, so the rate is the per-record p
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import tempfile
 from pathlib import Path
@@ -25,10 +24,9 @@ import orjson
 
 from benchmarks.support import (
     Measured,
-    module_command,
+    print_result,
     run_measured,
-    target_vibes_command,
-    write_json,
+    target_commands,
 )
 from benchmarks.support import figure as make_figure
 from vibes_emulator.testing import EmulatorProcess
@@ -93,19 +91,7 @@ def measure(records: int, rounds: int) -> dict[str, Any]:
         full, tiny = directory / "full.singer", directory / "tiny.singer"
         write_input(full, records)
         write_input(tiny, 1)
-        ours_config = {**emulator.config(), "dry_run": True, "allow_messaging": True}
-        commands = {
-            "target-vibes": [
-                *target_vibes_command(),
-                "--config",
-                str(write_json(directory, "ours.json", ours_config)),
-            ],
-            "baseline": [
-                *module_command("benchmarks.baseline_sdk_target"),
-                "--config",
-                str(write_json(directory, "baseline.json", {})),
-            ],
-        }
+        commands = target_commands(directory, emulator.config(), "target-vibes", "baseline")
         emulator.control.reset_stats()
         fixed: dict[str, float] = {}
         fixed_cpu: dict[str, float] = {}
@@ -172,11 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)
-    result = run(args.records, args.rounds)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
+    print_result(run(args.records, args.rounds), args.json)
 
 
 if __name__ == "__main__":

@@ -28,14 +28,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks.support import figure
+from benchmarks.support import LATENCY_MS, LIMIT, limit_figures, print_result
 from target_vibes.target import TargetVibes
 from vibes_emulator.testing import EmulatorProcess
-
-LIMIT = 100.0
-LATENCY_MS = 50
-SHARE_BAR = 0.95
-THROTTLED_BAR = 0.01
 
 
 def contact(index: int, prefix: str) -> dict[str, Any]:
@@ -128,41 +123,19 @@ def measure(persons: int, rps: float, sample: int) -> dict[str, Any]:
 def run(persons: int = 2500, rps: float = 99.0, sample: int = 100) -> dict[str, Any]:
     """Measured details plus the report's figures."""
     details = measure(persons, rps, sample)
-    share = details["target_requests_per_second"] / LIMIT
-    throttled_share = details["answered_429"] / max(details["requests"], 1)
-    note = f"{details['persons']} upserts by external id, {LATENCY_MS} ms latency"
-    figures = [
-        figure(
-            "target_upserts",
-            "requests/s as a share of the 100/s limit",
-            "share",
-            details["target_requests_per_second"],
-            LIMIT,
-            ratio=share,
-            bar=f">= {SHARE_BAR:.0%}",
-            met=share >= SHARE_BAR,
-            note=note,
-        ),
-        figure(
-            "target_upserts",
-            "share of requests answered 429",
-            "share",
-            details["answered_429"],
-            details["requests"],
-            ratio=throttled_share,
-            bar=f"< {THROTTLED_BAR:.0%}",
-            met=throttled_share < THROTTLED_BAR,
-            note=f"target limit set to {details['configured_requests_per_second']:g}/s",
-        ),
-        figure(
-            "target_upserts",
-            "persons/s (target-vibes vs one write at a time)",
-            "persons/s",
-            details["target_persons_per_second"],
-            details["baseline_persons_per_second"],
-            note=f"baseline: sequential PUTs of {details['baseline_sample']} similar rows",
-        ),
-    ]
+    figures = limit_figures(
+        "target_upserts",
+        requests_per_second=details["target_requests_per_second"],
+        requests=details["requests"],
+        answered_429=details["answered_429"],
+        configured=details["configured_requests_per_second"],
+        persons_per_second=details["target_persons_per_second"],
+        baseline_persons_per_second=details["baseline_persons_per_second"],
+        who="target-vibes",
+        what="one write at a time",
+        note=f"{details['persons']} upserts by external id, {LATENCY_MS} ms latency",
+        baseline_note=f"baseline: sequential PUTs of {details['baseline_sample']} similar rows",
+    )
     return {"figures": figures, "details": details}
 
 
@@ -173,11 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=100, help="rows for the sequential baseline")
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)
-    result = run(args.persons, args.rps, args.sample)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
+    print_result(run(args.persons, args.rps, args.sample), args.json)
 
 
 if __name__ == "__main__":
