@@ -57,6 +57,9 @@ _TYPE_CHECKS: dict[str, Check] = {
 }
 
 
+_OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties"})
+
+
 def _accept(value: Any) -> bool:
     return True
 
@@ -70,9 +73,7 @@ def _type_check(declared: Any) -> Check | None:
         if name not in _TYPE_CHECKS:
             return None
         checks.append(_TYPE_CHECKS[name])
-    if len(checks) == 1:
-        return checks[0]
-    return lambda value: any(check(value) for check in checks)
+    return _any_of(checks)
 
 
 def compile_check(schema: Any) -> Check | None:
@@ -87,16 +88,38 @@ def compile_check(schema: Any) -> Check | None:
         if type_check is None:
             return None
         parts.append(type_check)
-    object_part = _object_check(schema)
-    if object_part is None:
-        return None
-    parts.append(object_part)
+    if _OBJECT_KEYWORDS & schema.keys():
+        object_part = _object_check(schema)
+        if object_part is None:
+            return None
+        parts.append(object_part)
     if "items" in schema:
         items = compile_check(schema["items"])
         if items is None:
             return None
         parts.append(lambda value: not isinstance(value, list) or all(items(v) for v in value))
-    return lambda value: all(part(value) for part in parts)
+    return _all_of(parts)
+
+
+# Per record these run once per property, so they avoid generator expressions.
+def _any_of(checks: list[Check]) -> Check:
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) or second(value)
+    return lambda value: any(check(value) for check in checks)
+
+
+def _all_of(checks: list[Check]) -> Check:
+    if not checks:
+        return _accept
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+    return lambda value: all(check(value) for check in checks)
 
 
 def _object_check(schema: dict[str, Any]) -> Check | None:
