@@ -130,8 +130,11 @@ class TapVibes(Tap):
         """The run's runner, client and progress, opened on first use."""
         if self._session is None or self._session.closed:
             session = TapSession(VibesSettings.from_config(self.config))
-            # Fallback for runs that do not reach the end of sync_all (errors, --test).
-            weakref.finalize(self, session.close)
+            # Fallback for runs that do not reach the end of sync_all (errors, --test) when
+            # the tap is collected. Not at interpreter exit: a test process holding many
+            # taps would print their summaries after its own report; the runner's own exit
+            # hook still closes the HTTP session then.
+            weakref.finalize(self, session.close).atexit = False
             self._session = session
         return self._session
 
