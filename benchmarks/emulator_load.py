@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import orjson
 from aiohttp import web
 
+from benchmarks.support import serve_baseline
 from vibes_emulator.testing import URL_PATTERN, EmulatorProcess
 
 TARGET_RPS = 2000.0
@@ -42,12 +43,7 @@ async def _serve_baseline() -> None:
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", constant)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    print(f"baseline listening on http://{host}:{port}", flush=True)
-    await asyncio.Event().wait()
+    await serve_baseline(app)
 
 
 class BaselineProcess:

@@ -13,6 +13,7 @@ itself); ``met`` is None where the figure has no bar.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -310,3 +311,16 @@ def print_result(result: dict[str, Any], json_path: Path | None) -> None:
     if json_path:
         json_path.write_text(text)
     print(text)
+
+
+async def serve_baseline(app: Any) -> None:
+    """Serve a baseline aiohttp ``app`` on a free loopback port until killed; the first line
+    printed names its URL (what a benchmark's driver waits for)."""
+    from aiohttp import web
+
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    print(f"baseline listening on http://{host}:{port}", flush=True)
+    await asyncio.Event().wait()
