@@ -135,28 +135,20 @@ def test_meltano_config_test_target_vibes_reads_credentials_and_writes_nothing(
     with RunningEmulator() as emulator:
         good = run_meltano(command, _prod_env(emulator.url, state_dir, "demo"))
         after_good = emulator.control.stats()
-        run_meltano(command, _prod_env(emulator.url, state_dir, "wrong-password"))
+        bad = run_meltano(command, _prod_env(emulator.url, state_dir, "wrong-password"))
         after_bad = emulator.control.stats()
+    assert bad.returncode != 0
+    assert "Plugin configuration is valid" not in bad.stdout + bad.stderr
+    good_output = good.stdout + good.stderr
+    # Meltano 4.4.1's loader test terminates the loader in a `finally` after reaping it,
+    # which now and then ends the command in its own ProcessLookupError (a race in
+    # Meltano, for every loader). Either way the verdict rests on the one read below.
+    assert "Plugin configuration is valid" in good_output or (
+        "ProcessLookupError" in good_output
+    ), good_output[-2000:]
     assert after_good["by_route"] == {
         "GET /companies/{company_key}/mobiledb/subscription_lists/": 1
     }, good.stderr[-2000:]
     assert after_good["by_status"] == {"200": 1}
     assert after_bad["by_status"] == {"200": 1, "401": 1}
     assert all(route.startswith("GET ") for route in after_bad["by_route"])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Meltano 4.x's LoaderTestService calls process.terminate() in a `finally` after the "
-        "loader has exited and been reaped, so `meltano config test <loader>` ends in "
-        "ProcessLookupError for every loader; this flags the day a Meltano release fixes it"
-    ),
-)
-def test_meltano_config_test_target_vibes_reports_success(meltano: Path, state_dir: Path) -> None:
-    with RunningEmulator() as emulator:
-        result = run_meltano(
-            ["--environment=prod", "config", "test", "target-vibes"],
-            _prod_env(emulator.url, state_dir, "demo"),
-        )
-    assert result.returncode == 0, result.stderr[-2000:]
