@@ -11,33 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
+
+from vibes_api.values import parse_timestamp
 
 # RFC 3339 date-time: seconds, optional fraction, Z or a colon offset. (A lowercase "z" is
 # RFC 3339 too, but Python 3.11 and the SDK's own tests cannot parse it, so it is rewritten.)
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\Z")
-# What Python's fromisoformat misses: a lowercase "z" designator.
-_LOWER_Z = re.compile(r"z\Z")
 
 Path = tuple[str, ...]
 """Where a date-time sits in a record; ``"*"`` steps into every item of an array."""
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """An aware datetime for a Vibes timestamp string, or None when it is not one.
-
-    Naive values are taken as UTC, which is how Vibes documents its timestamps.
-    """
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(_LOWER_Z.sub("Z", value.strip()))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def to_rfc3339(value: Any) -> Any:

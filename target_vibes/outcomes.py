@@ -12,24 +12,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-# The actions a plan counts, in the order a dry run prints them.
-PLAN_ACTIONS = (
-    "create",
-    "update",
-    "upsert",
-    "unsubscribe",
-    "subscribe",
-    "add",
-    "send",
-    "skip",
-    "reject",
-)
+# The writes a plan counts, in the order a dry run prints them; after them come the
+# records that change nothing, those only a write can decide, and the rejects.
+PLAN_ACTIONS = ("create", "update", "upsert", "unsubscribe", "subscribe", "add", "send")
 
 
 class Outcome(StrEnum):
     WRITTEN = "written"
     UNCHANGED = "unchanged"
     REJECTED = "rejected"
+    # Dry run only: what only the write itself can reveal (a custom field Vibes has not
+    # shown), so the plan counts it apart from the writes it is sure of.
+    UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)
@@ -55,6 +49,10 @@ class Result:
     @classmethod
     def unchanged(cls, action: str, status: int | None = None, reason: str | None = None) -> Result:
         return cls(Outcome.UNCHANGED, action, status=status, reason=reason)
+
+    @classmethod
+    def unverified(cls, action: str, reason: str) -> Result:
+        return cls(Outcome.UNVERIFIED, action, reason=reason)
 
     @classmethod
     def rejected(
@@ -91,7 +89,8 @@ class StreamTally:
     def add(self, result: Result) -> None:
         with self._lock:
             self.outcomes[result.outcome.value] += 1
-            self.actions[result.action] += 1
+            if result.outcome is Outcome.WRITTEN:
+                self.actions[result.action] += 1
 
     @property
     def total(self) -> int:
@@ -102,10 +101,16 @@ class StreamTally:
         return self.outcomes[Outcome.REJECTED.value]
 
     def plan_line(self) -> str:
-        counts = " ".join(f"{action}={self.actions[action]}" for action in PLAN_ACTIONS)
-        extra = sorted(set(self.actions) - set(PLAN_ACTIONS))
-        tail = "".join(f" {action}={self.actions[action]}" for action in extra)
-        return f"plan for stream {self.stream} -> {self.resource}: {counts}{tail}"
+        """``plan for stream S -> R: create=N update=N ... unchanged=N unverified=N reject=N``:
+        the writes add up to the real run's "written", reject to its "rejected"."""
+        writes = [*PLAN_ACTIONS, *sorted(set(self.actions) - set(PLAN_ACTIONS))]
+        counts = [f"{action}={self.actions[action]}" for action in writes]
+        counts += [
+            f"unchanged={self.outcomes[Outcome.UNCHANGED.value]}",
+            f"unverified={self.outcomes[Outcome.UNVERIFIED.value]}",
+            f"reject={self.rejected}",
+        ]
+        return f"plan for stream {self.stream} -> {self.resource}: {' '.join(counts)}"
 
 
 class RunOutcomes:

@@ -234,7 +234,8 @@ class TargetVibes(Target):
         counter = progress.counter(stream_name)
         dry_run = bool(self.config.get("dry_run", False))
         for outcome in Outcome:
-            counter.add(0, progress_key(outcome, dry_run=dry_run))
+            if dry_run or outcome is not Outcome.UNVERIFIED:  # only a plan has unverified
+                counter.add(0, progress_key(outcome, dry_run=dry_run))
         return counter
 
     def _process_state_message(self, message_dict: dict) -> None:

@@ -84,7 +84,6 @@ class WalletItemWrite:
     wallet_id: str
     item_id: str
     body: dict[str, Any]
-    notifies: bool
     google: bool
 
     @property
@@ -93,12 +92,42 @@ class WalletItemWrite:
         return f"/campaigns/wallet/{wallet}/items/{quote(self.item_id, safe='')}"
 
 
-def _notifies(body: Mapping[str, Any]) -> bool:
+def notifies(body: Mapping[str, Any]) -> bool:
+    """Whether sending ``body`` would put a notification on the pass holder's phone."""
     passbook = body.get("passbook")
     google = body.get("google_wallet")
     apple_note = isinstance(passbook, Mapping) and bool(passbook.get("notification"))
     google_note = isinstance(google, Mapping) and bool(google.get("messages"))
     return apple_note or google_note
+
+
+def wallet_item_changes(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of ``body`` that differs from the item Vibes has (``current``).
+
+    Tokens compare name by name, so an unchanged token is not sent again; every other
+    field compares whole. What equals Vibes' state is state, not a change: pass text sent
+    back unchanged would otherwise notify the holder a second time.
+    """
+    changes: dict[str, Any] = {}
+    for name, value in body.items():
+        if name == "tokens" and isinstance(value, Mapping):
+            have = current.get("tokens")
+            have = have if isinstance(have, Mapping) else {}
+            tokens = {k: v for k, v in value.items() if _token_text(v) != have.get(k)}
+            if tokens:
+                changes["tokens"] = tokens
+        elif value != current.get(name):
+            changes[name] = value
+    return changes
+
+
+def _token_text(value: Any) -> Any:
+    # Vibes keeps token values as text (FACTS §2.7); a warehouse may hand back numbers.
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
 
 
 def wallet_item_write(
@@ -118,9 +147,7 @@ def wallet_item_write(
         raise MappingError("tokens must be an object of token name -> value")
     provider = str(nested.get("provider") or "").lower()
     google = provider in {"google", "google_wallet"} or "google_wallet" in body
-    return WalletItemWrite(
-        wallet_id=wallet, item_id=item_id, body=body, notifies=_notifies(body), google=google
-    )
+    return WalletItemWrite(wallet_id=wallet, item_id=item_id, body=body, google=google)
 
 
 @dataclass(frozen=True)

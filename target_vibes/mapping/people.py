@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from target_vibes.mapping.common import MappingError, nest, record_mdn, text
+from vibes_api.values import parse_timestamp
 
 # What tap-vibes emits about a person that Vibes computes itself; never sent.
 PERSON_READ_ONLY = frozenset(
@@ -151,13 +153,20 @@ def person_write(record: Mapping[str, Any], match_on: str = "auto") -> PersonWri
 
 @dataclass(frozen=True)
 class SubscriberWrite:
-    """A subscription change: unsubscribe from a list, or subscribe through a campaign."""
+    """The state a row wants for one person on one list: subscribed or not.
+
+    ``as_of`` is when the row says that state began (its opt-out for an opted-out row, its
+    opt-in for an active one, else ``changed_at``); None for rows that carry no time, such
+    as a CRM's ``subscribed`` flag. The sink compares it with Vibes' own history so that an
+    old row never undoes a newer change.
+    """
 
     action: str  # "subscribe" | "unsubscribe"
     identity: Identity
     subscription_list_id: str | None
     acquisition_id: str | None
     custom_fields: dict[str, Any] | None
+    as_of: dt.datetime | None = None
 
 
 def _falsy(value: Any) -> bool:
@@ -172,8 +181,9 @@ def subscriber_action(record: Mapping[str, Any]) -> str:
     """``unsubscribe`` or ``subscribe``, from the record's own words.
 
     Unsubscribe rows: ``action`` one of unsubscribe/opt_out/remove/delete, ``subscribed``
-    false (also "false", "no", 0), ``status`` unsubscribed/opted_out, or an ``opt_out_date``
-    that is set. Everything else subscribes (``action: subscribe`` says so explicitly).
+    or ``active`` false (also "false", "no", 0), ``status`` unsubscribed/opted_out, or an
+    ``opt_out_date`` that is set. Everything else subscribes (``action: subscribe`` says so
+    explicitly).
     """
     action = record.get("action")
     if isinstance(action, str) and action.strip():
@@ -186,8 +196,9 @@ def subscriber_action(record: Mapping[str, Any]) -> str:
             f"action {action!r} is neither subscribe nor unsubscribe "
             f"(unsubscribe words: {', '.join(sorted(UNSUBSCRIBE_ACTIONS))})"
         )
-    if "subscribed" in record and record["subscribed"] is not None:
-        return "unsubscribe" if _falsy(record["subscribed"]) else "subscribe"
+    for flag in ("subscribed", "active"):
+        if record.get(flag) is not None:
+            return "unsubscribe" if _falsy(record[flag]) else "subscribe"
     status = record.get("status")
     if isinstance(status, str) and status.strip().lower() in {"unsubscribed", "opted_out"}:
         return "unsubscribe"
@@ -206,13 +217,31 @@ def subscription_list_of(nested: Mapping[str, Any], default: str | None) -> str 
     return list_id or default
 
 
+def _as_of(nested: Mapping[str, Any], action: str) -> dt.datetime | None:
+    own = "opt_out_date" if action == "unsubscribe" else "opt_in_date"
+    for column in (own, "changed_at"):
+        value = nested.get(column)
+        if value in (None, ""):
+            continue
+        when = parse_timestamp(value)
+        if when is None:
+            raise MappingError(f"{column} {value!r} is not an ISO-8601 time")
+        return when
+    return None
+
+
 def subscriber_write(
     record: Mapping[str, Any],
     *,
     subscription_list_id: str | None = None,
     acquisition_id: str | None = None,
 ) -> SubscriberWrite:
-    """A subscription change from a record; the route supplies defaults for list/campaign."""
+    """A subscription change from a record; the route supplies defaults for list/campaign.
+
+    A subscribe row needs its list (to learn whether the person is subscribed already) or
+    an acquisition campaign (to subscribe through); whether the campaign is needed is known
+    only once Vibes has said whether the person is subscribed.
+    """
     nested = nest(record)
     action = subscriber_action(nested)
     found = identities(nested)
@@ -226,10 +255,11 @@ def subscriber_write(
             "unsubscribe row names no subscription list: give subscription_list_id in the "
             "record or in the stream's 'streams' setting"
         )
-    if action == "subscribe" and acquisition is None:
+    if action == "subscribe" and acquisition is None and list_id is None:
         raise MappingError(
-            "subscribe row names no acquisition campaign (Vibes subscribes people only "
-            "through one): give acquisition_id in the record or the 'streams' setting"
+            "subscribe row names neither its subscription list nor an acquisition campaign "
+            "(Vibes subscribes people only through one): give subscription_list_id or "
+            "acquisition_id in the record or the 'streams' setting"
         )
     return SubscriberWrite(
         action=action,
@@ -237,6 +267,7 @@ def subscriber_write(
         subscription_list_id=list_id,
         acquisition_id=acquisition,
         custom_fields=_custom_fields(nested),
+        as_of=_as_of(nested, action),
     )
 
 
@@ -275,3 +306,69 @@ def participant_write(
     identity = Identity(kind, found[kind])
     body = participant_body(identity, _custom_fields(nested))
     return ParticipantWrite(acquisition_id=acquisition, identity=identity, body=body)
+
+
+def same_custom_value(wanted: Any, have: Any) -> bool:
+    """Whether a custom field value to write equals the one Vibes shows.
+
+    Vibes shows select fields as option objects and dates at its own precision; a write
+    names options by key and may give a date another way.
+    """
+    shown = custom_field_value(have)
+    if wanted == shown:
+        return True
+    wanted_time, shown_time = parse_timestamp(wanted), parse_timestamp(shown)
+    if wanted_time is not None and shown_time is not None:
+        return wanted_time == shown_time
+    if isinstance(wanted, int | float) and not isinstance(wanted, bool):
+        return isinstance(shown, str) and shown == str(wanted)
+    return False
+
+
+def person_difference(
+    body: Mapping[str, Any], current: Mapping[str, Any], known_fields: Collection[str] = ()
+) -> tuple[str, str]:
+    """How a person write compares with the person Vibes has, for the dry run's plan.
+
+    ``("same", ...)`` changes nothing; ``("change", ...)`` is an update; ``("conflict",
+    reason)`` is the 409 Vibes answers to a changed MDN; ``("unverified", reason)`` names
+    custom fields that neither this person nor ``known_fields`` (those other persons
+    showed) vouch for: Vibes lists no company's fields, so only a write tells.
+    """
+    changed: list[str] = []
+    phone = body.get("mobile_phone")
+    have_phone = current.get("mobile_phone") or {}
+    if isinstance(phone, Mapping):
+        have_mdn = have_phone.get("mdn") if isinstance(have_phone, Mapping) else None
+        if have_mdn and have_mdn != phone.get("mdn"):
+            return "conflict", (
+                "the record's mdn differs from the person's; Vibes refuses to change an MDN "
+                "(409): set it to null first, or match this row on mdn"
+            )
+        carrier = phone.get("carrier_code")
+        if have_mdn != phone.get("mdn") or (
+            carrier and carrier != (have_phone or {}).get("carrier_code")
+        ):
+            changed.append("mobile_phone")
+    external = body.get("external_person_id")
+    if external is not None and external != current.get("external_person_id"):
+        changed.append("external_person_id")
+    have_fields = current.get("custom_fields")
+    have_fields = have_fields if isinstance(have_fields, Mapping) else {}
+    unshown: list[str] = []
+    for name, value in (body.get("custom_fields") or {}).items():
+        if name not in have_fields:
+            if value is None:
+                continue
+            if name in known_fields:
+                changed.append(f"custom_fields.{name}")
+            else:
+                unshown.append(name)
+        elif not same_custom_value(value, have_fields[name]):
+            changed.append(f"custom_fields.{name}")
+    if unshown:
+        return "unverified", (
+            f"custom field(s) {', '.join(sorted(unshown))} are not shown on this person; only "
+            "a write tells whether the company has them"
+        )
+    return ("change", ", ".join(changed)) if changed else ("same", "no field changed")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 # 4xx answers that say the run is misconfigured rather than the record is wrong.
 _FATAL_STATUSES = frozenset({401, 408, 429})
 _DRY_RUN_REASONS_SHOWN = 20
+SUPERSEDED = "superseded by a later row for the same person and list in this batch"
 
 
 class MessagingRefused(MappingError):
@@ -172,6 +173,11 @@ class VibesSink(BatchSink):
         """What ``write`` would do, using reads only (dry run)."""
         raise NotImplementedError
 
+    def supersede(self, group: Sequence[Pending]) -> tuple[list[Pending], list[Pending]]:
+        """(writes to run, writes a later one in the group makes pointless); by default
+        every write of a key runs, in input order."""
+        return list(group), []
+
     # ---- helpers for declarations --------------------------------------------------------
     @property
     def allow_messaging(self) -> bool:
@@ -229,7 +235,12 @@ class VibesSink(BatchSink):
         pending: list[Pending] = context.get("records", [])
         if not pending:
             return
-        groups = group_by_key(pending)
+        groups = []
+        for group in group_by_key(pending):
+            runs, superseded = self.supersede(group)
+            for item in superseded:
+                self.settle(item.record, Result.unchanged("skip", reason=SUPERSEDED))
+            groups.append(runs)
         abort = _Abort()
         settled = self.vibes.runner.run(self._run_batch(self.vibes.client, abort, groups))
         if abort.error is not None:
@@ -334,6 +345,7 @@ def progress_key(outcome: Outcome, *, dry_run: bool) -> str:
         Outcome.WRITTEN: "would write",
         Outcome.UNCHANGED: "would leave unchanged",
         Outcome.REJECTED: "would reject",
+        Outcome.UNVERIFIED: "unverified",
     }[outcome]
 
 

@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from target_vibes.mapping import Identity, PersonWrite, person_write
+from target_vibes.mapping.people import person_difference
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import VibesSink
 from vibes_api.client import VibesClient, VibesResponse
@@ -72,21 +73,38 @@ def person_result(response: VibesResponse) -> Result:
 class PersonsSink(VibesSink):
     resource = "persons"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Custom fields some person of this company showed: they exist (dry run).
+        self._fields_seen: set[str] = set()
+
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
         write = person_write(record, self.route.match_on)
         self.warn_ignored(write.ignored)
         return f"{write.identity.kind}:{write.identity.value}", write
 
-    async def _exists(self, client: VibesClient, identity: Identity) -> bool:
+    async def _current(self, client: VibesClient, identity: Identity) -> dict[str, Any] | None:
+        """The person Vibes has for this identity, None when there is none."""
         try:
             if identity.kind == "mdn":
                 params = {"mdn": identity.value}
-                await self.call(client, "GET", "/mobiledb/persons", params=params)
+                response = await self.call(client, "GET", "/mobiledb/persons", params=params)
             else:
-                await self.call(client, "GET", identity.person_path())
+                response = await self.call(client, "GET", identity.person_path())
         except VibesNotFound:
-            return False
-        return True
+            return None
+        data = response.data
+        if isinstance(data, list):  # the MDN lookup may answer an array (FACTS §8.4)
+            data = data[0] if data else None
+        if not isinstance(data, dict):
+            return {}
+        fields = data.get("custom_fields")
+        if isinstance(fields, dict):
+            self._fields_seen.update(fields)
+        return data
+
+    async def _exists(self, client: VibesClient, identity: Identity) -> bool:
+        return await self._current(client, identity) is not None
 
     def _missing(self, identity: Identity) -> Result:
         if self.route.mode == "update_only":
@@ -122,8 +140,29 @@ class PersonsSink(VibesSink):
         return person_result(response)
 
     async def plan(self, client: VibesClient, write: PersonWrite) -> Result:
-        if await self._exists(client, write.identity):
-            return Result.written("update")
-        if write.identity.kind == "person_key" or self.route.mode == "update_only":
-            return self._missing(write.identity)
+        """The write's outcome from reads: the person as Vibes has it, compared field by
+        field, and for a create whether its MDN already belongs to someone else."""
+        current = await self._current(client, write.identity)
+        if current is None:
+            if write.identity.kind == "person_key" or self.route.mode == "update_only":
+                return self._missing(write.identity)
+            return await self._plan_create(client, write)
+        verdict, reason = person_difference(write.body, current, self._fields_seen)
+        if verdict == "same":
+            return Result.unchanged("update", 200, reason)
+        if verdict == "conflict":
+            return Result.rejected(reason, status=409)
+        if verdict == "unverified":
+            return Result.unverified("update", reason)
+        return Result.written("update")
+
+    async def _plan_create(self, client: VibesClient, write: PersonWrite) -> Result:
+        phone = write.body.get("mobile_phone")
+        if write.identity.kind == "mdn" or not isinstance(phone, dict):
+            return Result.written("create")
+        holder = await self._current(client, Identity("mdn", str(phone["mdn"])))
+        if holder is not None and holder.get("external_person_id") != write.identity.value:
+            return Result.rejected(
+                "the record's mdn belongs to another person in Vibes (409)", status=409
+            )
         return Result.written("create")

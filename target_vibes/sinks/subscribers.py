@@ -1,25 +1,73 @@
-"""subscribers: unsubscribe rows that say so, subscribe the others through a campaign.
+"""subscribers: bring one person's subscription to one list to the state a row asks for.
 
-Unsubscribe (see mapping.people.subscriber_action for the recognised shapes):
-DELETE /mobiledb/persons/{key|external/id}/subscriptions/{list}; 404 (not subscribed, or
-no such person) counts as done: "unchanged". A row that names the person only by MDN
-looks the person up first.
-Subscribe: Vibes has no direct subscribe; the row is added as a participant of its
-acquisition campaign, which texts the person, so it needs allow_messaging (otherwise the
-row is rejected with a reason naming allow_messaging).
+Rows are states, not commands: an opted-out row asks for "not subscribed", an active row
+for "subscribed" (see mapping.people.subscriber_action for the recognised shapes). Rows
+about the same person and list are applied in time order and only the latest decides;
+earlier ones count as "unchanged" (superseded). The decisive row is then compared with
+Vibes' own history of that person on that list, read first:
+
+- Unsubscribe: nothing to do when the person is not subscribed. When Vibes' active
+  subscription began after the row's opt-out (the person subscribed again since), the row
+  is out of date and changes nothing: an old opt-out never removes a newer subscription.
+  Otherwise DELETE /mobiledb/persons/{key|external/id}/subscriptions/{list} (a 404 then
+  means someone else got there first: "unchanged").
+- Subscribe: nothing to do when the person is subscribed. When the person opted out of the
+  list after the row's time, the row is out of date: an old opt-in never re-subscribes
+  someone who opted out since. Otherwise Vibes has no direct subscribe: the person is added
+  as a participant of the row's acquisition campaign, which texts them, so it needs
+  ``allow_messaging`` and an ``acquisition_id`` (each refusal names what to set).
+
+Persons named only by MDN are looked up first. A dry run makes the same reads and stops
+before the write, so its plan is the run's outcome.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from target_vibes.mapping import SubscriberWrite, participant_body, subscriber_write
 from target_vibes.outcomes import Result
-from target_vibes.sinks.base import MessagingRefused, VibesSink
+from target_vibes.sinks.base import MessagingRefused, Pending, VibesSink
 from target_vibes.sinks.participants import add_participant, plan_participant
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesNotFound
+from vibes_api.values import parse_timestamp
+
+_NO_TIME = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class ListHistory:
+    """What Vibes says about one person on one list: the active subscription's opt-in and
+    the latest opt-out (None when there is none)."""
+
+    active_since: dt.datetime | None
+    subscribed: bool
+    last_opt_out: dt.datetime | None
+
+
+def list_history(subscriptions: Any, list_id: str) -> ListHistory:
+    """Summarise a person's subscriptions (``active_only=false``) for one list."""
+    subscribed = False
+    active_since: dt.datetime | None = None
+    last_out: dt.datetime | None = None
+    for sub in subscriptions if isinstance(subscriptions, list) else []:
+        if not isinstance(sub, dict):
+            continue
+        listed = sub.get("subscription_list") or {}
+        if str(listed.get("id", sub.get("subscription_list_id"))) != list_id:
+            continue
+        opted_out = parse_timestamp(sub.get("opt_out_date"))
+        if sub.get("opt_out_date") is None:
+            subscribed = True
+            active_since = parse_timestamp(sub.get("opt_in_date"))
+        elif opted_out is not None and (last_out is None or opted_out > last_out):
+            last_out = opted_out
+    return ListHistory(active_since=active_since, subscribed=subscribed, last_opt_out=last_out)
 
 
 class SubscribersSink(VibesSink):
@@ -31,9 +79,20 @@ class SubscribersSink(VibesSink):
             subscription_list_id=self.route.subscription_list_id,
             acquisition_id=self.route.acquisition_id,
         )
-        if write.action == "subscribe" and not self.allow_messaging:
-            raise MessagingRefused("subscribing through an acquisition campaign")
-        return f"{write.identity.kind}:{write.identity.value}", write
+        key = f"{write.identity.kind}:{write.identity.value}/{write.subscription_list_id}"
+        return key, write
+
+    def supersede(self, group: Sequence[Pending]) -> tuple[list[Pending], list[Pending]]:
+        """The latest row of one person and list, and the rows it makes out of date.
+
+        Rows with times are ordered by them; rows without one (a CRM flag) keep their input
+        order, which is then the only order there is.
+        """
+        if all(item.write.as_of is not None for item in group):
+            ordered = sorted(group, key=lambda item: item.write.as_of or _NO_TIME)
+        else:
+            ordered = list(group)
+        return ordered[-1:], ordered[:-1]
 
     async def _person_path(self, client: VibesClient, write: SubscriberWrite) -> str | None:
         if write.identity.kind != "mdn":
@@ -48,35 +107,71 @@ class SubscribersSink(VibesSink):
         key = person.get("person_key") if isinstance(person, dict) else None
         return None if not key else f"/mobiledb/persons/{quote(str(key), safe='')}"
 
-    async def _subscription_path(self, client: VibesClient, write: SubscriberWrite) -> str | None:
-        person_path = await self._person_path(client, write)
-        if person_path is None:
-            return None
-        return f"{person_path}/subscriptions/{quote(str(write.subscription_list_id), safe='')}"
+    async def _history(self, client: VibesClient, person_path: str, list_id: str) -> ListHistory:
+        try:
+            response = await self.call(
+                client, "GET", f"{person_path}/subscriptions", params={"active_only": "false"}
+            )
+        except VibesNotFound:
+            return ListHistory(active_since=None, subscribed=False, last_opt_out=None)
+        return list_history(response.data, list_id)
 
-    async def write(self, client: VibesClient, write: SubscriberWrite) -> Result:
-        if write.action == "subscribe":
-            assert write.acquisition_id is not None
-            body = participant_body(write.identity, write.custom_fields)
-            return await add_participant(self, client, write.acquisition_id, body, "subscribe")
-        path = await self._subscription_path(client, write)
-        if path is None:
-            return Result.unchanged("skip", 404, "no person with this mdn")
+    async def _apply(self, client: VibesClient, write: SubscriberWrite, *, send: bool) -> Result:
+        """Read what Vibes has, decide, and (when ``send``) write."""
+        person_path = await self._person_path(client, write)
+        if write.action == "unsubscribe":
+            assert write.subscription_list_id is not None
+            if person_path is None:
+                return Result.unchanged("skip", 404, "no person with this mdn")
+            return await self._unsubscribe(client, write, person_path, send=send)
+        if person_path is not None and write.subscription_list_id is not None:
+            history = await self._history(client, person_path, write.subscription_list_id)
+            if history.subscribed:
+                return Result.unchanged("skip", 200, "already subscribed")
+            if write.as_of and history.last_opt_out and history.last_opt_out > write.as_of:
+                return Result.unchanged(
+                    "skip", 200, "the person opted out of this list after this row's opt-in"
+                )
+        return await self._subscribe(client, write, send=send)
+
+    async def _unsubscribe(
+        self, client: VibesClient, write: SubscriberWrite, person_path: str, *, send: bool
+    ) -> Result:
+        list_id = str(write.subscription_list_id)
+        history = await self._history(client, person_path, list_id)
+        if not history.subscribed:
+            return Result.unchanged("skip", 404, "not subscribed")
+        if write.as_of and history.active_since and history.active_since > write.as_of:
+            return Result.unchanged(
+                "skip", 200, "the person subscribed to this list again after this row's opt-out"
+            )
+        if not send:
+            return Result.written("unsubscribe")
+        path = f"{person_path}/subscriptions/{quote(list_id, safe='')}"
         try:
             response = await self.call(client, "DELETE", path)
         except VibesNotFound:
             return Result.unchanged("skip", 404, "not subscribed")
         return Result.written("unsubscribe", response.status)
 
-    async def plan(self, client: VibesClient, write: SubscriberWrite) -> Result:
-        if write.action == "subscribe":
-            assert write.acquisition_id is not None
+    async def _subscribe(
+        self, client: VibesClient, write: SubscriberWrite, *, send: bool
+    ) -> Result:
+        if write.acquisition_id is None:
+            return Result.rejected(
+                f"the person is not subscribed to list {write.subscription_list_id}; Vibes "
+                "subscribes people only through an acquisition campaign: give acquisition_id "
+                "in the record or the stream's 'streams' setting"
+            )
+        if not self.allow_messaging:
+            return Result.rejected(str(MessagingRefused("subscribing through a campaign")))
+        if not send:
             return await plan_participant(self, client, write.acquisition_id, "subscribe")
-        path = await self._subscription_path(client, write)
-        if path is None:
-            return Result.unchanged("skip", 404, "no person with this mdn")
-        try:
-            await self.call(client, "GET", path)
-        except VibesNotFound:
-            return Result.unchanged("skip", 404, "not subscribed")
-        return Result.written("unsubscribe")
+        body = participant_body(write.identity, write.custom_fields)
+        return await add_participant(self, client, write.acquisition_id, body, "subscribe")
+
+    async def write(self, client: VibesClient, write: SubscriberWrite) -> Result:
+        return await self._apply(client, write, send=True)
+
+    async def plan(self, client: VibesClient, write: SubscriberWrite) -> Result:
+        return await self._apply(client, write, send=False)

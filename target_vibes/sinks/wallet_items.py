@@ -1,10 +1,13 @@
-"""wallet_items: PUT only the fields a record gives, by wallet id and item id.
+"""wallet_items: PUT only what differs from the item Vibes has, by wallet id and item id.
 
-Null clears a field in Vibes, an omitted field stays. Items exist only once someone
-installed the pass, so a 404 rejects the record. A record that sets a lock-screen
-notification (passbook.notification) or Google Wallet messages notifies the pass holder:
-without allow_messaging it is rejected with a reason naming the setting. Google Wallet
-items go through the client's 20 requests/s bucket.
+The item is read first and the record compared with it (mapping.wallet_item_changes): a
+record equal to Vibes' state is "unchanged" and sends nothing, and pass text sent back
+unchanged (tap-vibes output, a warehouse copy) is state, not a new notification. Only a
+changed lock-screen notification (passbook.notification) or Google Wallet message
+notifies the holder, and only that needs allow_messaging (otherwise the record is
+rejected with a reason naming the setting). Null clears a field in Vibes, an omitted
+field stays. Items exist only once someone installed the pass, so a 404 rejects the
+record. Google Wallet items go through the client's 20 requests/s bucket.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from target_vibes.mapping import WalletItemWrite, wallet_item_write
+from target_vibes.mapping.campaigns import notifies, wallet_item_changes
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import MessagingRefused, VibesSink
 from vibes_api.client import VibesClient
@@ -23,20 +27,31 @@ class WalletItemsSink(VibesSink):
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
         write = wallet_item_write(record, wallet_id=self.route.wallet_id)
-        if write.notifies and not self.allow_messaging:
-            raise MessagingRefused("a wallet item notification (passbook/google_wallet)")
         return f"{write.wallet_id}/{write.item_id}", write
 
-    async def write(self, client: VibesClient, write: WalletItemWrite) -> Result:
+    async def _apply(self, client: VibesClient, write: WalletItemWrite, *, send: bool) -> Result:
         limit = "google_wallet" if write.google else "default"
-        response = await self.call(client, "PUT", write.path, json=write.body, limit=limit)
-        return Result.written("update", response.status)
-
-    async def plan(self, client: VibesClient, write: WalletItemWrite) -> Result:
         try:
-            await self.call(client, "GET", write.path)
+            current = await self.call(client, "GET", write.path, limit=limit)
         except VibesNotFound:
             return Result.rejected(
                 "wallet item does not exist (items come from installs)", status=404
             )
-        return Result.written("update")
+        item = current.data if isinstance(current.data, dict) else {}
+        changes = wallet_item_changes(write.body, item)
+        if not changes:
+            return Result.unchanged("update", current.status, "same as Vibes has")
+        if notifies(changes) and not self.allow_messaging:
+            return Result.rejected(
+                str(MessagingRefused("a changed wallet item notification (passbook/google_wallet)"))
+            )
+        if not send:
+            return Result.written("update")
+        response = await self.call(client, "PUT", write.path, json=changes, limit=limit)
+        return Result.written("update", response.status)
+
+    async def write(self, client: VibesClient, write: WalletItemWrite) -> Result:
+        return await self._apply(client, write, send=True)
+
+    async def plan(self, client: VibesClient, write: WalletItemWrite) -> Result:
+        return await self._apply(client, write, send=False)

@@ -23,6 +23,7 @@ from target_vibes.mapping import (
     wallet_item_write,
     wallet_message_write,
 )
+from target_vibes.mapping.campaigns import notifies, wallet_item_changes
 from target_vibes.routing import RoutingError, parse_streams_setting, resolve_route
 from target_vibes.sinks.events import is_duplicate_event
 from target_vibes.sinks.persons import untouched
@@ -168,10 +169,23 @@ def test_subscriber_write_needs_list_or_campaign() -> None:
         "7",
         "mdn",
     )
-    tap_row = {"person": {"id": "pk"}, "subscription_list": {"id": "9"}, "opt_out_date": "x"}
-    assert subscriber_write(tap_row).subscription_list_id == "9"
+    tap_row = {
+        "person": {"id": "pk"},
+        "subscription_list": {"id": "9"},
+        "opt_in_date": "2020-01-01T00:00Z",
+        "opt_out_date": "2021-02-03T04:05:06Z",
+    }
+    old = subscriber_write(tap_row)
+    assert (old.subscription_list_id, old.action) == ("9", "unsubscribe")
+    assert old.as_of is not None and old.as_of.isoformat() == "2021-02-03T04:05:06+00:00"
+    with pytest.raises(MappingError, match="opt_out_date"):
+        subscriber_write({**tap_row, "opt_out_date": "last tuesday"})
     with pytest.raises(MappingError, match="acquisition"):
         subscriber_write({"mdn": "+12995550001"})
+    # A subscribe row with its list waits for Vibes' answer before it needs a campaign.
+    assert (
+        subscriber_write({"mdn": "+12995550001"}, subscription_list_id="7").acquisition_id is None
+    )
 
 
 def test_participant_body_has_one_identifier() -> None:
@@ -196,7 +210,7 @@ def test_wallet_item_sends_only_given_fields_and_flags_notifications() -> None:
             "updated_at": "x",
         }
     )
-    assert (write.wallet_id, write.item_id, write.google, write.notifies) == (
+    assert (write.wallet_id, write.item_id, write.google, notifies(write.body)) == (
         "w1",
         "i1",
         True,
@@ -207,7 +221,24 @@ def test_wallet_item_sends_only_given_fields_and_flags_notifications() -> None:
     noisy = wallet_item_write(
         {"wallet_item_id": "i", "passbook__notification": "Hi"}, wallet_id="w"
     )
-    assert noisy.notifies
+    assert notifies(noisy.body)
+
+
+def test_wallet_item_changes_leave_out_what_vibes_already_has() -> None:
+    current = {
+        "tokens": {"balance": "10", "tier": "gold"},
+        "passbook": {"notification": "Your balance is 10"},
+        "locations": [],
+    }
+    same = {"tokens": {"balance": 10, "tier": "gold"}, "passbook": current["passbook"]}
+    assert wallet_item_changes(same, current) == {}
+    changed = {"tokens": {"balance": "11", "tier": "gold"}, "passbook": current["passbook"]}
+    # The unchanged pass text is state: sending it again would notify the holder again.
+    assert wallet_item_changes(changed, current) == {"tokens": {"balance": "11"}}
+    assert not notifies(wallet_item_changes(changed, current))
+    noted = {"passbook": {"notification": "Your balance is 11"}}
+    assert notifies(wallet_item_changes(noted, current))
+    assert wallet_item_changes({"tokens": {"tier": None}}, current) == {"tokens": {"tier": None}}
 
 
 def test_wallet_message_and_broadcast_bodies() -> None:

@@ -67,11 +67,13 @@ def test_dry_run_writes_nothing_and_prints_the_plan(emulator: Any, tmp_path: Pat
     assert done.returncode == 0, done.stderr[-3000:]
     stats = emulator.control.stats()
     assert writes(stats) == 0
-    assert stats["requests"] == 7  # one existence check per mappable record
-    # The invalid number is rejected by mapping; the unknown custom field only Vibes knows.
-    assert "plan for stream crm_contacts -> persons: create=6 update=1 " in done.stderr
-    assert "reject=1" in done.stderr
-    assert "7 would write, 0 would leave unchanged, 1 would reject" in done.stderr
+    # One read of each mappable record's person, and for each create one of its MDN's holder.
+    assert stats["requests"] == 7 + 5
+    # The invalid number is rejected by mapping; crm-1 shows no custom fields, so whether
+    # the company has those it sets only the write can tell.
+    assert "plan for stream crm_contacts -> persons: create=6 update=0 " in done.stderr
+    assert "unchanged=0 unverified=1 reject=1" in done.stderr
+    assert "6 would write, 0 would leave unchanged, 1 would reject" in done.stderr
     assert done.stdout.strip() == ""  # no STATE from a dry run
     assert not (tmp_path / "dead_letters.jsonl").exists()
     assert Api(emulator).person_by_external("crm-2") is None
