@@ -10,13 +10,15 @@ and each stream's own writes run concurrently inside its batch.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 from singer_sdk import Target
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.sinks import Sink
 
+from target_vibes.batch_files import batch_records
 from target_vibes.dead_letters import DEFAULT_PATH, DeadLetterWriter
 from target_vibes.failures import MessagingNotAllowed, RejectRatioExceeded, UnknownStream
 from target_vibes.file_imports.sink import FILE_SINK_BY_RESOURCE
@@ -55,6 +57,10 @@ class TargetVibes(Target):
     """Singer target for the Vibes Mobile Engagement Platform."""
 
     name = "target-vibes"
+    capabilities: ClassVar[list[CapabilitiesEnum]] = [
+        *Target.capabilities,
+        PluginCapabilities.BATCH,
+    ]
     package_name = "vibes-connectors"  # one distribution holds both plugins
     default_sink_class = SkippedStreamSink
     config_jsonschema = th.PropertiesList(
@@ -161,7 +167,9 @@ class TargetVibes(Target):
         super().append_builtin_config(config_jsonschema)
         # Writes are always upserts by the resource's own rules, and _sdc_* metadata
         # columns have nowhere to go in Vibes: these SDK settings would only mislead.
-        for name in ("load_method", "add_record_metadata"):
+        # BATCH files are read from the URLs their messages name: batch_config (where to
+        # write files) would only matter to a writer.
+        for name in ("load_method", "add_record_metadata", "batch_config"):
             config_jsonschema["properties"].pop(name, None)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -237,6 +245,13 @@ class TargetVibes(Target):
             if dry_run or outcome is not Outcome.UNVERIFIED:  # only a plan has unverified
                 counter.add(0, progress_key(outcome, dry_run=dry_run))
         return counter
+
+    def _process_batch_message(self, message_dict: dict) -> None:
+        # Each record of the files goes the RECORD way (see target_vibes/batch_files.py).
+        self._assert_line_requires(message_dict, requires={"stream", "encoding", "manifest"})
+        stream = message_dict["stream"]
+        for record in batch_records(message_dict["encoding"], message_dict["manifest"]):
+            self._process_record_message({"type": "RECORD", "stream": stream, "record": record})
 
     def _process_state_message(self, message_dict: dict) -> None:
         # A dry run wrote nothing, so passing STATE on would let an orchestrator skip

@@ -155,15 +155,24 @@ def normalize_mdn(value: Any) -> str:
     )
 
 
+# Columns that may hold the MDN as plain text, in the order they are read. CRMs name it
+# mobile_phone or phone; Vibes nests it as mobile_phone.mdn.
+MDN_COLUMNS = ("mdn", "mobile_phone", "phone")
+
+
 def record_mdn(record: Mapping[str, Any]) -> str | None:
-    """The record's MDN (``mdn`` or ``mobile_phone.mdn``) in E.164, None when absent."""
-    phone = record.get("mobile_phone")
-    raw = record.get("mdn")
-    if raw is None and isinstance(phone, Mapping):
-        raw = phone.get("mdn")
-    if raw is None or raw == "":
-        return None
-    return normalize_mdn(raw)
+    """The record's MDN in E.164, None when absent; MappingError when it is not a number.
+
+    Read from ``mdn``, ``mobile_phone.mdn``, or a plain ``mobile_phone`` or ``phone``
+    column (the names CRMs use).
+    """
+    for column in MDN_COLUMNS:
+        raw = record.get(column)
+        if isinstance(raw, Mapping):
+            raw = raw.get("mdn")
+        if raw is not None and raw != "":
+            return normalize_mdn(raw)
+    return None
 
 
 def stable_id(stream: str, record: Mapping[str, Any]) -> str:

@@ -11,6 +11,8 @@ from urllib.parse import quote
 from target_vibes.mapping.common import MappingError, nest, record_mdn, text
 from vibes_api.values import parse_timestamp
 
+# Bookkeeping columns of tap-vibes' journal streams: where a change came from, not data.
+JOURNAL_COLUMNS = frozenset({"journal_position", "event_id", "event_date", "callback_type"})
 # What tap-vibes emits about a person that Vibes computes itself; never sent.
 PERSON_READ_ONLY = frozenset(
     {
@@ -23,9 +25,28 @@ PERSON_READ_ONLY = frozenset(
         "timezone_source",
         "subscriptions",
         "push_devices",
+        *JOURNAL_COLUMNS,
     }
 )
-PERSON_FIELDS = frozenset({"external_person_id", "mobile_phone", "mdn", "custom_fields"})
+PERSON_FIELDS = frozenset({"external_person_id", "mobile_phone", "mdn", "phone", "custom_fields"})
+_PERSON_NAMES = frozenset({"external_person_id", "person_key", "person_id", "person", "url"})
+# What a subscribers or participants row may carry besides who and where: read to decide,
+# or tap-vibes' description of a state Vibes computed.
+SUBSCRIBER_COLUMNS = (
+    PERSON_FIELDS
+    | _PERSON_NAMES
+    | JOURNAL_COLUMNS
+    | {"subscription_list_id", "subscription_list", "acquisition_id", "action", "subscribed"}
+    | {"active", "status", "opt_in_date", "opt_out_date", "opt_out_reason", "changed_at"}
+)
+PARTICIPANT_COLUMNS = (
+    PERSON_FIELDS
+    | _PERSON_NAMES
+    | JOURNAL_COLUMNS
+    | {"acquisition_id", "acquisition_campaign", "status", "participation_date", "expire_date"}
+)
+# Participant states in which adding the person again would text them once more.
+PARTICIPANT_CLOSED = frozenset({"rejected"})
 
 UNSUBSCRIBE_ACTIONS = frozenset({"unsubscribe", "opt_out", "optout", "remove", "delete"})
 SUBSCRIBE_ACTIONS = frozenset({"subscribe", "opt_in", "optin", "add"})
@@ -147,7 +168,7 @@ def person_write(record: Mapping[str, Any], match_on: str = "auto") -> PersonWri
     external = text(nested.get("external_person_id"), "external_person_id")
     if external is not None and identity.kind != "external_person_id":
         body["external_person_id"] = external
-    ignored = tuple(sorted(key for key in nested if key not in PERSON_FIELDS | PERSON_READ_ONLY))
+    ignored = unmapped(nested, PERSON_FIELDS | PERSON_READ_ONLY)
     return PersonWrite(identity=identity, body=body, ignored=ignored)
 
 
@@ -167,6 +188,7 @@ class SubscriberWrite:
     acquisition_id: str | None
     custom_fields: dict[str, Any] | None
     as_of: dt.datetime | None = None
+    ignored: tuple[str, ...] = ()
 
 
 def _falsy(value: Any) -> bool:
@@ -268,6 +290,7 @@ def subscriber_write(
         acquisition_id=acquisition,
         custom_fields=_custom_fields(nested),
         as_of=_as_of(nested, action),
+        ignored=unmapped(nested, SUBSCRIBER_COLUMNS),
     )
 
 
@@ -278,6 +301,10 @@ class ParticipantWrite:
     acquisition_id: str
     identity: Identity
     body: dict[str, Any]
+    ignored: tuple[str, ...] = ()
+    # Why adding this row again would only text the person once more (tap-vibes output of
+    # a participation that already ended), or None.
+    closed: str | None = None
 
 
 def participant_body(identity: Identity, custom_fields: dict[str, Any] | None) -> dict[str, Any]:
@@ -305,7 +332,24 @@ def participant_write(
         )
     identity = Identity(kind, found[kind])
     body = participant_body(identity, _custom_fields(nested))
-    return ParticipantWrite(acquisition_id=acquisition, identity=identity, body=body)
+    status = nested.get("status")
+    closed = None
+    if isinstance(status, str) and status.strip().lower() in PARTICIPANT_CLOSED:
+        closed = (
+            f"the person answered this campaign with {status}; adding them again would text them"
+        )
+    return ParticipantWrite(
+        acquisition_id=acquisition,
+        identity=identity,
+        body=body,
+        ignored=unmapped(nested, PARTICIPANT_COLUMNS),
+        closed=closed,
+    )
+
+
+def unmapped(nested: Mapping[str, Any], known: Collection[str]) -> tuple[str, ...]:
+    """The record's columns a write of this resource has no place for, sorted."""
+    return tuple(sorted(key for key in nested if key not in known and not key.startswith("_sdc_")))
 
 
 def same_custom_value(wanted: Any, have: Any) -> bool:

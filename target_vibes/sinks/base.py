@@ -29,6 +29,7 @@ from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
+from target_vibes.early_stop import FirstRecordsWatch
 from target_vibes.failures import RunStopped
 from target_vibes.mapping.common import MappingError
 from target_vibes.outcomes import Outcome, Result
@@ -121,7 +122,8 @@ class _SchemaCheck(BaseJSONSchemaValidator):
                 original = original or dict(record)
                 record[key] = None
         if problem is not None:
-            self._problems[id(record)] = (problem, original)
+            reason = f"record does not match the stream's schema: {problem}"
+            self._problems[id(record)] = (reason, original)
 
 
 def group_by_key(items: list[Pending]) -> list[list[Pending]]:
@@ -159,6 +161,7 @@ class VibesSink(BatchSink):
         self.progress = target.progress_counter(stream_name)
         self._dry_run_reasons = 0
         self._warned_ignored: set[str] = set()
+        self.watch = FirstRecordsWatch(stream_name)
 
     # ---- declarations -------------------------------------------------------------------
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
@@ -218,21 +221,38 @@ class VibesSink(BatchSink):
         inner = super().get_validator()
         return None if inner is None else _SchemaCheck(inner, self._schema_problems)
 
+    def preprocess_record(self, record: dict, context: dict) -> dict:
+        """Note a record that lacks a key property (the stream's own contract) so that it is
+        rejected with that reason rather than stopping the run; the blank fills the gap
+        only for the SDK's own key check, and the dead letter keeps the record as sent."""
+        missing = [key for key in self.key_properties if key not in record]
+        if missing and id(record) not in self._schema_problems:
+            problem = f"record lacks key propert{'y' if len(missing) == 1 else 'ies'} "
+            self._schema_problems[id(record)] = (problem + ", ".join(missing), dict(record))
+        for key in missing:
+            record[key] = None
+        return record
+
     def process_record(self, record: dict, context: dict) -> None:
         problem = self._schema_problems.pop(id(record), None)
         if problem is not None:
-            reason = f"record does not match the stream's schema: {problem[0]}"
-            self.settle(problem[1] or record, Result.rejected(reason))
-            return
-        try:
-            key, write = self.prepare(record)
-        except MappingError as refusal:
-            self.settle(record, Result.rejected(str(refusal)))
-            return
-        context.setdefault("records", []).append(Pending(record, key, write))
+            self.settle(problem[1] or record, Result.rejected(problem[0]))
+        else:
+            try:
+                key, write = self.prepare(record)
+            except MappingError as refusal:
+                self.settle(record, Result.rejected(str(refusal)))
+            else:
+                context.setdefault("records", []).append(Pending(record, key, write))
+        if self.watch.stop is not None:
+            raise self.watch.stop
 
     def process_batch(self, context: dict) -> None:
-        pending: list[Pending] = context.get("records", [])
+        self._send_batch(context.get("records", []))
+        # The batch is done and its STATE may follow: what the watch held is now final.
+        self._dead_letter(self.watch.release())
+
+    def _send_batch(self, pending: list[Pending]) -> None:
         if not pending:
             return
         groups = []
@@ -242,13 +262,31 @@ class VibesSink(BatchSink):
                 self.settle(item.record, Result.unchanged("skip", reason=SUPERSEDED))
             groups.append(runs)
         abort = _Abort()
-        settled = self.vibes.runner.run(self._run_batch(self.vibes.client, abort, groups))
+        # While the first records of the stream are watched, only as many are sent as the
+        # watch still needs, so that systematic rejects stop before the rest is sent.
+        watched = self.watch.remaining()
+        first, rest = groups, []
+        if watched:
+            for index in range(len(groups)):
+                watched -= len(groups[index])
+                if watched <= 0:
+                    first, rest = groups[: index + 1], groups[index + 1 :]
+                    break
+        settled = 0
+        for part in (first, rest):
+            if part and abort.error is None and self.watch.stop is None:
+                settled += self.vibes.runner.run(self._run_batch(self.vibes.client, abort, part))
+        if self.watch.stop is not None:
+            raise self.watch.stop
         if abort.error is not None:
+            status = getattr(abort.error, "status", None)
+            hint = ": check username and password" if status == 401 else ""
             raise RunStopped(
-                f"stream {self.stream_name}: Vibes kept failing: {abort.error}. "
+                f"stream {self.stream_name}: Vibes kept failing: {abort.error}{hint}. "
                 f"{len(pending) - settled} record(s) of this batch were not written; no STATE "
                 "was emitted after them, so rerunning from the last STATE this run emitted "
-                "resumes safely"
+                "resumes safely",
+                authentication=status == 401,
             ) from abort.error
 
     # ---- outcomes -----------------------------------------------------------------------
@@ -289,7 +327,7 @@ class VibesSink(BatchSink):
     ) -> list[Result | None]:
         results: list[Result | None] = []
         for item in group:
-            if abort.error is not None:
+            if abort.error is not None or self.watch.stop is not None:
                 results.append(None)
                 continue
             result: Result | None
@@ -327,14 +365,17 @@ class VibesSink(BatchSink):
         self.tally.add(result)
         self.progress.add_records(1)
         self.progress.add(1, progress_key(result.outcome, dry_run=self.dry_run))
-        if result.outcome is not Outcome.REJECTED:
-            return
+        rejected = result.outcome is Outcome.REJECTED
+        if rejected and self.dry_run and self._dry_run_reasons < _DRY_RUN_REASONS_SHOWN:
+            self._dry_run_reasons += 1
+            self.logger.warning("dry run: would reject a record: %s", result.reason)
+        self._dead_letter(self.watch.observe(record, result))
+
+    def _dead_letter(self, letters: list[tuple[Mapping[str, Any], Result]]) -> None:
         if self.dry_run:
-            if self._dry_run_reasons < _DRY_RUN_REASONS_SHOWN:
-                self._dry_run_reasons += 1
-                self.logger.warning("dry run: would reject a record: %s", result.reason)
             return
-        self.vibes.dead_letters.write(self.stream_name, self.resource, record, result)
+        for record, result in letters:
+            self.vibes.dead_letters.write(self.stream_name, self.resource, record, result)
 
 
 def progress_key(outcome: Outcome, *, dry_run: bool) -> str:

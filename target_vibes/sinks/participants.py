@@ -53,10 +53,15 @@ class ParticipantsSink(VibesSink):
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
         write = participant_write(record, acquisition_id=self.route.acquisition_id)
+        self.warn_ignored(write.ignored)
         return f"{write.identity.kind}:{write.identity.value}", write
 
     async def write(self, client: VibesClient, write: ParticipantWrite) -> Result:
+        if write.closed:
+            return Result.unchanged("skip", reason=write.closed)
         return await add_participant(self, client, write.acquisition_id, write.body, "add")
 
     async def plan(self, client: VibesClient, write: ParticipantWrite) -> Result:
+        if write.closed:
+            return Result.unchanged("skip", reason=write.closed)
         return await plan_participant(self, client, write.acquisition_id, "add")

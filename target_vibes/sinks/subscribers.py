@@ -79,6 +79,7 @@ class SubscribersSink(VibesSink):
             subscription_list_id=self.route.subscription_list_id,
             acquisition_id=self.route.acquisition_id,
         )
+        self.warn_ignored(write.ignored)
         key = f"{write.identity.kind}:{write.identity.value}/{write.subscription_list_id}"
         return key, write
 

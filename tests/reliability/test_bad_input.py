@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from singer_sdk.exceptions import MissingKeyPropertiesError
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 
 from tests.reliability.support import TARGET, run_process, singer_lines, write_json
@@ -117,16 +116,8 @@ SCHEMA_LINE = {"type": "SCHEMA", "stream": "persons", "schema": PERSONS_SCHEMA}
             InvalidInputLine,
             "missing required record key",
         ),
-        (
-            [
-                {**SCHEMA_LINE, "key_properties": ["external_person_id"]},
-                {"type": "RECORD", "stream": "persons", "record": {"mdn": "+12995550001"}},
-            ],
-            MissingKeyPropertiesError,
-            "missing one or more key_properties",
-        ),
     ],
-    ids=["not-an-object", "no-type", "record-without-record", "missing-key-property"],
+    ids=["not-an-object", "no-type", "record-without-record"],
 )
 def test_malformed_messages_stop_the_run_with_a_clear_error(
     emulator: RunningEmulator, tmp_path: Path, lines: list[Any], failure: type, words: str
@@ -136,6 +127,26 @@ def test_malformed_messages_stop_the_run_with_a_clear_error(
     assert words in str(run.failure)
     assert emulator.control.stats()["requests"] == 0
     assert run.states == []
+
+
+def test_a_record_without_its_key_is_dead_lettered_and_the_run_goes_on(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    keyless = {"mdn": "+12995550001"}
+    lines = [
+        {**SCHEMA_LINE, "key_properties": ["external_person_id"]},
+        {"type": "RECORD", "stream": "persons", "record": {"external_person_id": "a"}},
+        {"type": "RECORD", "stream": "persons", "record": keyless},
+        {"type": "RECORD", "stream": "persons", "record": {"external_person_id": "b"}},
+        {"type": "STATE", "value": {"done": True}},
+    ]
+    run = run_target(target_config(emulator, tmp_path, max_reject_ratio=0.5), lines)
+    assert run.failure is None
+    (letter,) = run.dead_letters
+    assert letter["record"] == keyless
+    assert "lacks key property external_person_id" in letter["reason"]
+    assert {p["external_person_id"] for p in emulator.control.persons()} == {"a", "b"}
+    assert run.states == [{"done": True}]
 
 
 def test_a_broken_line_mid_stream_fails_the_command_and_emits_no_state_past_it(
