@@ -38,6 +38,7 @@ from target_vibes.sinks.connection_check import MELTANO_TEST_STREAM, ConnectionC
 from vibes_api.bridge import AsyncRunner
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConfigError
+from vibes_api.exit_codes import run_command
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.progress import ProgressCounter, ProgressReporter
 from vibes_api.settings import VibesSettings
@@ -187,6 +188,7 @@ class TargetVibes(Target):
         self.outcomes = RunOutcomes()
         self.dead_letters = DeadLetterWriter(self.config.get("dead_letter_path", DEFAULT_PATH))
         self._lock = threading.Lock()
+        self._batch_written = threading.Event()
         self._runner: AsyncRunner | None = None
         self._progress: ProgressReporter | None = None
 
@@ -259,6 +261,17 @@ class TargetVibes(Target):
         if self.config.get("dry_run", False):
             return
         super()._process_state_message(message_dict)
+        # The SDK writes STATE only when it drains every sink (end of input, or records
+        # five minutes old); a full sink drains alone and says nothing. Once a batch has
+        # been written, the next STATE drains the rest too and goes out, so a crash re-sends
+        # at most one batch (batch_size_rows).
+        if self._batch_written.is_set():
+            self.drain_all()
+            self._batch_written.clear()  # what drain_all itself wrote is covered by its STATE
+
+    def batch_written(self) -> None:
+        """Called by a sink once a batch's writes are done (written or dead-lettered)."""
+        self._batch_written.set()
 
     # ---- end of run ---------------------------------------------------------------------
     def process_endofpipe(self) -> None:
@@ -303,5 +316,10 @@ class TargetVibes(Target):
             )
 
 
+def main() -> None:
+    """The target-vibes command: expected failures end with one line and their exit code."""
+    run_command(TargetVibes.cli, TargetVibes.name)
+
+
 if __name__ == "__main__":
-    TargetVibes.cli()
+    main()

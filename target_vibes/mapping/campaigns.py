@@ -11,7 +11,14 @@ from urllib.parse import quote
 
 import orjson
 
-from target_vibes.mapping.common import MappingError, nest, normalize_mdn, stable_id, text
+from target_vibes.mapping.common import (
+    AlreadyInVibes,
+    MappingError,
+    nest,
+    normalize_mdn,
+    stable_id,
+    text,
+)
 
 # Fields Vibes computes or never lets a client change (FACTS 2.7: "any field may be
 # redefined except ..."); `active` reflects devices, `wallet_id` is our own routing column.
@@ -168,8 +175,8 @@ def wallet_message_write(
     """
     nested = nest(record)
     if nested.get("wallet_message_id"):
-        raise MappingError(
-            "record describes a wallet message that was already sent (it has a "
+        raise AlreadyInVibes(
+            "record describes a wallet message Vibes already sent (it has a "
             "wallet_message_id); creating it again would re-send it"
         )
     wallet = _wallet_id(nested, wallet_id)
@@ -188,11 +195,18 @@ def wallet_message_write(
 def broadcast_write(record: Mapping[str, Any], *, now: dt.datetime | None = None) -> CampaignPost:
     """A broadcast create body; tap-vibes' read-only fields (status, delivery...) dropped.
 
-    Only broadcasts still to be sent are created: a record whose ``status`` is not
-    ``scheduled`` (tap-vibes output of sent or canceled broadcasts) or whose
-    ``send_scheduled_date`` is in the past (Vibes would send it at once) is refused.
+    Only new broadcasts still to be sent are created. A record with a ``broadcast_id``
+    describes a broadcast Vibes already holds (tap-vibes output): it is left alone, since
+    creating it again would text its recipients a second time. A record whose ``status``
+    is not ``scheduled`` or whose ``send_scheduled_date`` is in the past (Vibes would send
+    it at once) is refused.
     """
     nested = nest(record)
+    if nested.get("broadcast_id"):
+        raise AlreadyInVibes(
+            f"record describes broadcast {nested['broadcast_id']} that Vibes already holds; "
+            "only records without a broadcast_id are created"
+        )
     status = nested.get("status")
     if status is not None and str(status).lower() != "scheduled":
         raise MappingError(

@@ -46,6 +46,11 @@ class MappingError(ValueError):
     """A record that cannot become a Vibes request; the message is the reason."""
 
 
+class AlreadyInVibes(MappingError):
+    """A record that describes something Vibes already did (a sent message, a broadcast
+    it holds): nothing to write, so it counts as unchanged; the message says why."""
+
+
 def json_safe(value: Any) -> Any:
     """``value`` with datetimes, dates and decimals turned into what JSON carries.
 

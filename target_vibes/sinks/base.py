@@ -31,7 +31,7 @@ from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
 from target_vibes.early_stop import FirstRecordsWatch
 from target_vibes.failures import RunStopped
-from target_vibes.mapping.common import MappingError
+from target_vibes.mapping.common import AlreadyInVibes, MappingError
 from target_vibes.outcomes import Outcome, Result
 from target_vibes.routing import messaging_refused_message
 from target_vibes.validation import compile_check
@@ -240,6 +240,8 @@ class VibesSink(BatchSink):
         else:
             try:
                 key, write = self.prepare(record)
+            except AlreadyInVibes as done:
+                self.settle(record, Result.unchanged("skip", reason=str(done)))
             except MappingError as refusal:
                 self.settle(record, Result.rejected(str(refusal)))
             else:
@@ -251,6 +253,7 @@ class VibesSink(BatchSink):
         self._send_batch(context.get("records", []))
         # The batch is done and its STATE may follow: what the watch held is now final.
         self._dead_letter(self.watch.release())
+        self.vibes.batch_written()
 
     def _send_batch(self, pending: list[Pending]) -> None:
         if not pending:

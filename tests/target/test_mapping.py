@@ -24,6 +24,7 @@ from target_vibes.mapping import (
     wallet_message_write,
 )
 from target_vibes.mapping.campaigns import notifies, wallet_item_changes
+from target_vibes.mapping.common import AlreadyInVibes
 from target_vibes.routing import RoutingError, parse_streams_setting, resolve_route
 from target_vibes.sinks.events import is_duplicate_event
 from target_vibes.sinks.persons import untouched
@@ -247,9 +248,10 @@ def test_wallet_message_and_broadcast_bodies() -> None:
     )
     assert post.path == "/campaigns/wallet/w%201/messages"
     assert post.body == {"message": {"template": "Hi"}, "filters": [{"name": "provider"}]}
+    with pytest.raises(AlreadyInVibes, match="broadcast 1"):
+        broadcast_write({"broadcast_id": "1", "status": "scheduled"})
     broadcast = broadcast_write(
         {
-            "broadcast_id": "1",
             "status": "scheduled",
             "name": "Alert",
             "send_scheduled_date": "2030-01-01T00:00:00Z",
