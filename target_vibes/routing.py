@@ -20,10 +20,11 @@ RESOURCES = (
     "events",
 )
 
-# Resources whose every write texts or notifies real people. Subscribers (subscribe rows)
-# and wallet items (notification fields) message people only for some records; their
+# Resources whose every write texts or notifies real people. Subscribers (subscribe rows),
+# wallet items (changed notifications), broadcasts and wallet messages (new ones; records
+# of those Vibes already holds are left alone) message people only for some records; their
 # sinks decide per record.
-MESSAGING_RESOURCES = frozenset({"participants", "broadcasts", "events", "wallet_messages"})
+MESSAGING_RESOURCES = frozenset({"participants", "events"})
 
 PERSON_MATCH = ("auto", "external_person_id", "person_key", "mdn")
 PERSON_MODES = ("upsert", "update_only")

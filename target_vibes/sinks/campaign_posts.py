@@ -1,5 +1,8 @@
 """Creates that message people and are not safe to repeat: broadcasts, wallet messages.
 
+Records of broadcasts and messages Vibes already holds (they carry its id) are left
+alone; a new one is sent only with allow_messaging, and rejected naming it otherwise.
+
 Each record is POSTed once, with retries only for failures that prove Vibes did not act
 (429, 503, connection never made). When the answer is lost after sending, the record is
 dead-lettered with replay_safe false and a reason saying to check Vibes before replaying.
@@ -11,13 +14,20 @@ from typing import Any
 
 from target_vibes.mapping import CampaignPost, broadcast_write, wallet_message_write
 from target_vibes.outcomes import Result
-from target_vibes.sinks.base import VibesSink
+from target_vibes.sinks.base import MessagingRefused, VibesSink
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesNotFound
 
 
 class _CreateSink(VibesSink):
     repeatable = False
+
+    def create(self, write: CampaignPost) -> tuple[None, CampaignPost]:
+        """A new message to send: only with allow_messaging (the record is rejected
+        otherwise; records of what Vibes already holds never reach here)."""
+        if not self.allow_messaging:
+            raise MessagingRefused(f"a new {self.resource[:-1].replace('_', ' ')}")
+        return None, write
 
     async def write(self, client: VibesClient, write: CampaignPost) -> Result:
         response = await self.call(client, "POST", write.path, json=write.body, retry_unsafe=False)
@@ -28,7 +38,7 @@ class BroadcastsSink(_CreateSink):
     resource = "broadcasts"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
-        return None, broadcast_write(record)
+        return self.create(broadcast_write(record))
 
     async def plan(self, client: VibesClient, write: CampaignPost) -> Result:
         return Result.written("send")
@@ -38,7 +48,7 @@ class WalletMessagesSink(_CreateSink):
     resource = "wallet_messages"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
-        return None, wallet_message_write(record, wallet_id=self.route.wallet_id)
+        return self.create(wallet_message_write(record, wallet_id=self.route.wallet_id))
 
     async def plan(self, client: VibesClient, write: CampaignPost) -> Result:
         campaign = write.path.rsplit("/messages", 1)[0]

@@ -36,7 +36,7 @@ def test_participants_are_refused_without_allow_messaging(emulator: Any, tmp_pat
     assert run.dead_letters == []
 
 
-@pytest.mark.parametrize("resource", ["broadcasts", "events", "wallet_messages", "participants"])
+@pytest.mark.parametrize("resource", ["events", "participants"])
 def test_messaging_routes_fail_at_start(emulator: Any, tmp_path: Path, resource: str) -> None:
     config = target_config(emulator, tmp_path, streams={"crm": {"resource": resource}})
     with pytest.raises(MessagingNotAllowed, match="allow_messaging"):
