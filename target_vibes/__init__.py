@@ -19,16 +19,20 @@ Decision rules, per resource (details in each sink module):
 - persons: ``match_on`` auto (external id, else MDN) | external_person_id (idempotent
   PUT) | mdn (POST: 201 new, 200 merged) | person_key (PUT; cannot create: 404 rejects).
   ``mode: update_only`` looks the person up first and skips missing ones ("unchanged").
-- subscribers: unsubscribe rows -- ``action`` unsubscribe/opt_out/remove/delete,
-  ``subscribed`` false, ``status`` unsubscribed/opted_out, or an ``opt_out_date`` -- are a
-  DELETE (404 = already done, "unchanged"); other rows subscribe through the
-  ``acquisition_id`` campaign (texts people: needs allow_messaging).
+- subscribers: a row is the state it asks for -- unsubscribed (``action``
+  unsubscribe/opt_out/remove/delete, ``subscribed``/``active`` false, ``status``
+  unsubscribed/opted_out, or an ``opt_out_date``) or subscribed. The latest row per person
+  and list decides, checked against Vibes' history: an old opt-out never removes a newer
+  subscription, an old opt-in never re-subscribes a later opt-out. Unsubscribing is a
+  DELETE; subscribing someone not subscribed goes through the ``acquisition_id`` campaign
+  (texts people: needs allow_messaging).
 - participants: POST to the campaign; 200 (pending) and 409 (subscribed) are "unchanged".
-- wallet_items: PUT of the given fields; notifications need allow_messaging.
+- wallet_items: read, then PUT only what differs from Vibes; a changed notification needs
+  allow_messaging.
 - wallet_messages, broadcasts: one POST, never repeated after an ambiguous failure; only
-  broadcasts that are still to be sent (status scheduled, date not in the past) and wallet
-  messages without a wallet_message_id are created, so replaying tap-vibes output never
-  re-sends old messages.
+  broadcasts without a broadcast_id that are still to be sent (status scheduled, date not
+  in the past) and wallet messages without a wallet_message_id are created (with
+  allow_messaging), so replaying tap-vibes output never re-sends old messages.
 - events: POST with ``event_id`` (a hash of stream + record when absent); Vibes' "event_id
   already used" answer is "unchanged".
 
@@ -38,7 +42,8 @@ go to ``dead_letter_path`` as JSON lines with stream, resource, record, status, 
 errors, reason, attempts, replay_safe and timestamp. Replay after fixing the cause:
 ``target-vibes-replay --config config.json dead_letters.jsonl`` (``--include-unsafe``
 also replays creates marked replay_safe false -- check Vibes first). More rejects than
-``max_reject_ratio`` (default 10%) fail the run after the summary.
+``max_reject_ratio`` (default 10%) fail the run after the summary; a stream whose first 25
+records are all rejected for one reason stops before sending the rest (early_stop.py).
 
 Failure behaviour. 429s, 5xx and dropped connections are retried (``max_retries``, backoff
 with jitter). When retries run out, or credentials are refused (401), the run stops with
@@ -46,8 +51,9 @@ an error naming the endpoint, the status and Vibes' message; no STATE is emitted
 unfinished records, so rerunning from the last emitted STATE is safe (persons, unsubscribes,
 wallet items and events are idempotent; broadcasts and wallet messages from that window
 may need checking). STATE reaches stdout only after every record before it was written or
-dead-lettered. Safety: ``allow_messaging`` false (default) refuses streams that message
-people before any write, and rejects per record the subscribe rows and wallet
+dead-lettered, and after each drained batch. Safety: ``allow_messaging`` false (default)
+refuses participants and events streams before any write, and rejects per record new
+broadcasts and wallet messages, the subscribe rows and changed wallet
 notifications. ``dry_run`` reads only, prints the plan per stream and emits no STATE.
 """
 

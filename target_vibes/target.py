@@ -82,9 +82,9 @@ class TargetVibes(Target):
             th.BooleanType,
             default=False,
             description="Allow writes that text or notify real people: participants, "
-            "subscribing through a campaign, broadcasts, events, wallet messages and "
-            "wallet item notifications. Off: such streams fail before any write and "
-            "such records (subscribe rows, notifications) are rejected.",
+            "subscribing through a campaign, new broadcasts, events, new wallet messages "
+            "and changed wallet item notifications. Off: participants and events streams "
+            "fail before any write and the other such records are rejected.",
         ),
         th.Property(
             "dry_run",
