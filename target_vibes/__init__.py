@@ -52,7 +52,7 @@ unfinished records, so rerunning from the last emitted STATE is safe (persons, u
 wallet items and events are idempotent; broadcasts and wallet messages from that window
 may need checking). STATE reaches stdout only after every record before it was written or
 dead-lettered, and after each drained batch. Safety: ``allow_messaging`` false (default)
-refuses participants and events streams before any write, and rejects per record new
+refuses events streams before any write, and rejects per record new participants,
 broadcasts and wallet messages, the subscribe rows and changed wallet
 notifications. ``dry_run`` reads only, prints the plan per stream and emits no STATE.
 """

@@ -21,10 +21,10 @@ RESOURCES = (
 )
 
 # Resources whose every write texts or notifies real people. Subscribers (subscribe rows),
-# wallet items (changed notifications), broadcasts and wallet messages (new ones; records
-# of those Vibes already holds are left alone) message people only for some records; their
-# sinks decide per record.
-MESSAGING_RESOURCES = frozenset({"participants", "events"})
+# wallet items (changed notifications), participants, broadcasts and wallet messages (new
+# ones; records of what Vibes already holds are left alone) message people only for some
+# records; their sinks decide per record.
+MESSAGING_RESOURCES = frozenset({"events"})
 
 PERSON_MATCH = ("auto", "external_person_id", "person_key", "mdn")
 PERSON_MODES = ("upsert", "update_only")

@@ -83,8 +83,8 @@ class TargetVibes(Target):
             default=False,
             description="Allow writes that text or notify real people: participants, "
             "subscribing through a campaign, new broadcasts, events, new wallet messages "
-            "and changed wallet item notifications. Off: participants and events streams "
-            "fail before any write and the other such records are rejected.",
+            "and changed wallet item notifications. Off: an events stream fails before any "
+            "write and the other such records are rejected.",
         ),
         th.Property(
             "dry_run",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from target_vibes.mapping.common import MappingError, nest, record_mdn, text
+from target_vibes.mapping.common import AlreadyInVibes, MappingError, nest, record_mdn, text
 from vibes_api.values import parse_timestamp
 
 # Bookkeeping columns of tap-vibes' journal streams: where a change came from, not data.
@@ -45,8 +45,7 @@ PARTICIPANT_COLUMNS = (
     | JOURNAL_COLUMNS
     | {"acquisition_id", "acquisition_campaign", "status", "participation_date", "expire_date"}
 )
-# Participant states in which adding the person again would text them once more.
-PARTICIPANT_CLOSED = frozenset({"rejected"})
+
 
 UNSUBSCRIBE_ACTIONS = frozenset({"unsubscribe", "opt_out", "optout", "remove", "delete"})
 SUBSCRIBE_ACTIONS = frozenset({"subscribe", "opt_in", "optin", "add"})
@@ -302,9 +301,6 @@ class ParticipantWrite:
     identity: Identity
     body: dict[str, Any]
     ignored: tuple[str, ...] = ()
-    # Why adding this row again would only text the person once more (tap-vibes output of
-    # a participation that already ended), or None.
-    closed: str | None = None
 
 
 def participant_body(identity: Identity, custom_fields: dict[str, Any] | None) -> dict[str, Any]:
@@ -318,8 +314,18 @@ def participant_body(identity: Identity, custom_fields: dict[str, Any] | None) -
 def participant_write(
     record: Mapping[str, Any], *, acquisition_id: str | None = None
 ) -> ParticipantWrite:
-    """An add-participant request; the identifier is external id, else MDN, else key."""
+    """An add-participant request; the identifier is external id, else MDN, else key.
+
+    A row with a ``status`` and the time Vibes gave it (tap-vibes output) describes a
+    participation Vibes already handled; adding the person again could text them again.
+    """
     nested = nest(record)
+    status = nested.get("status")
+    if status and (nested.get("participation_date") or nested.get("event_date")):
+        raise AlreadyInVibes(
+            f"record describes a participation Vibes already handled (status {status}); "
+            "only rows without a status are added"
+        )
     found = identities(nested)
     kind = next((k for k in ("external_person_id", "mdn", "person_key") if k in found), None)
     if kind is None:
@@ -332,18 +338,11 @@ def participant_write(
         )
     identity = Identity(kind, found[kind])
     body = participant_body(identity, _custom_fields(nested))
-    status = nested.get("status")
-    closed = None
-    if isinstance(status, str) and status.strip().lower() in PARTICIPANT_CLOSED:
-        closed = (
-            f"the person answered this campaign with {status}; adding them again would text them"
-        )
     return ParticipantWrite(
         acquisition_id=acquisition,
         identity=identity,
         body=body,
         ignored=unmapped(nested, PARTICIPANT_COLUMNS),
-        closed=closed,
     )
 
 

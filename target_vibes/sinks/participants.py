@@ -1,5 +1,8 @@
 """participants: add people to an acquisition campaign (texts them: needs allow_messaging).
 
+Rows of participations Vibes already handled (tap-vibes output: a status and its time)
+are left alone; a new row without allow_messaging is rejected naming the setting.
+
 POST /campaigns/acquisition/{acquisition_id}/participants: 201 added (written); 200 the
 person already has a pending acquisition and 409 the person is already subscribed are
 both "unchanged" -- which is also why repeating the POST after a lost answer is safe.
@@ -12,7 +15,7 @@ from urllib.parse import quote
 
 from target_vibes.mapping import ParticipantWrite, participant_write
 from target_vibes.outcomes import Result
-from target_vibes.sinks.base import VibesSink
+from target_vibes.sinks.base import MessagingRefused, VibesSink
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConflict, VibesNotFound
 
@@ -54,14 +57,12 @@ class ParticipantsSink(VibesSink):
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
         write = participant_write(record, acquisition_id=self.route.acquisition_id)
         self.warn_ignored(write.ignored)
+        if not self.allow_messaging:
+            raise MessagingRefused("adding a participant (Vibes texts them)")
         return f"{write.identity.kind}:{write.identity.value}", write
 
     async def write(self, client: VibesClient, write: ParticipantWrite) -> Result:
-        if write.closed:
-            return Result.unchanged("skip", reason=write.closed)
         return await add_participant(self, client, write.acquisition_id, write.body, "add")
 
     async def plan(self, client: VibesClient, write: ParticipantWrite) -> Result:
-        if write.closed:
-            return Result.unchanged("skip", reason=write.closed)
         return await plan_participant(self, client, write.acquisition_id, "add")

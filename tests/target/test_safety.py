@@ -29,14 +29,32 @@ ROUTES = {"crm_contacts": {"resource": "persons"}}
 
 
 def test_participants_are_refused_without_allow_messaging(emulator: Any, tmp_path: Path) -> None:
-    run = run_target(target_config(emulator, tmp_path), DATA / "participants.singer")
-    assert isinstance(run.failure, MessagingNotAllowed)
-    assert "allow_messaging" in str(run.failure)
+    config = target_config(emulator, tmp_path, max_reject_ratio=1.0)
+    run = run_target(config, DATA / "participants.singer")
+    assert run.failure is None
     assert emulator.control.stats()["requests"] == 0
-    assert run.dead_letters == []
+    (letter,) = run.dead_letters
+    assert "refused because allow_messaging is false" in letter["reason"]
 
 
-@pytest.mark.parametrize("resource", ["events", "participants"])
+def test_participations_vibes_already_handled_are_left_alone(emulator: Any, tmp_path: Path) -> None:
+    row = {
+        "mdn": "+12995550201",
+        "acquisition_id": "acq1",
+        "status": "REJECTED",
+        "participation_date": "2026-01-01T00:00:00Z",
+    }
+    lines = [
+        {"type": "SCHEMA", "stream": "participants", "schema": {"properties": {}}},
+        {"type": "RECORD", "stream": "participants", "record": row},
+    ]
+    run = run_target(target_config(emulator, tmp_path, allow_messaging=True), lines)
+    assert run.failure is None
+    assert run.target.outcomes.tallies()[0].outcomes["unchanged"] == 1
+    assert emulator.control.stats()["requests"] == 0
+
+
+@pytest.mark.parametrize("resource", ["events"])
 def test_messaging_routes_fail_at_start(emulator: Any, tmp_path: Path, resource: str) -> None:
     config = target_config(emulator, tmp_path, streams={"crm": {"resource": resource}})
     with pytest.raises(MessagingNotAllowed, match="allow_messaging"):
