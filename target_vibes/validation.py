@@ -7,13 +7,20 @@ only of those, ``compile_check`` builds a plain-Python predicate that accepts ex
 records jsonschema (Draft 2020-12, formats not asserted, as the SDK runs it) accepts.
 The sink calls jsonschema only when the predicate says no (for its precise message) or
 when the schema uses anything else (then ``compile_check`` returns None).
+
+``RecordSchemaCheck`` is the validator the sinks hand the SDK: it records a record's
+problem for the sink to dead-letter instead of stopping the run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import numbers
 from collections.abc import Callable
 from typing import Any
+
+from singer_sdk.exceptions import InvalidRecord
+from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
 Check = Callable[[Any], bool]
 
@@ -169,3 +176,55 @@ def _only(known: frozenset[str]) -> Check:
 
 def _others_match(known: frozenset[str], check: Check) -> Check:
     return lambda value: all(check(item) for key, item in value.items() if key not in known)
+
+
+_TEMPORAL_PARSERS: dict[str, Callable[[str], object]] = {
+    "date-time": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat,
+}
+
+
+class RecordSchemaCheck(BaseJSONSchemaValidator):
+    """Validates like the SDK, but records the problem instead of stopping the run.
+
+    The sink then rejects the record with the problem as the reason (a dead letter), so a
+    malformed row from upstream is neither dropped silently nor fatal for the others. A
+    date/time column that does not parse is blanked in the record the SDK goes on to
+    parse (which would otherwise stop the run); the dead letter keeps the original.
+    """
+
+    def __init__(
+        self, inner: BaseJSONSchemaValidator, problems: dict[int, tuple[str, dict | None]]
+    ) -> None:
+        super().__init__(inner.schema)
+        self._inner = inner
+        self._problems = problems
+        self._fast = compile_check(inner.schema)
+        self._temporal = [
+            (key, spec["format"], _TEMPORAL_PARSERS[spec["format"]])
+            for key, spec in inner.schema.get("properties", {}).items()
+            if isinstance(spec, dict) and spec.get("format") in _TEMPORAL_PARSERS
+        ]
+
+    def validate(self, record: dict) -> None:
+        problem: str | None = None
+        original: dict | None = None
+        if self._fast is None or not self._fast(record):
+            try:
+                self._inner.validate(record)
+            except InvalidRecord as invalid:
+                problem = invalid.error_message
+        for key, kind, parse in self._temporal:
+            value = record.get(key)
+            if not isinstance(value, str):
+                continue
+            try:
+                parse(value)
+            except ValueError:
+                problem = problem or f"{key} {value!r} is not a valid {kind}"
+                original = original or dict(record)
+                record[key] = None
+        if problem is not None:
+            reason = f"record does not match the stream's schema: {problem}"
+            self._problems[id(record)] = (reason, original)

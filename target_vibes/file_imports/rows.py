@@ -19,6 +19,12 @@ from target_vibes.mapping.common import nest
 from target_vibes.mapping.people import identities, subscription_list_of
 from target_vibes.routing import Route
 
+UNCONFIRMED_OPT_IN = (
+    "a Subscriber Import subscribes without any confirmation text and is only for opt-ins "
+    "already confirmed elsewhere; set files_confirmed_opt_ins: true to send subscribe rows "
+    "by file"
+)
+
 Row = dict[str, Any]
 FileRow = tuple[str, Row]  # (import kind, row)
 
@@ -55,11 +61,7 @@ def subscriber_row(record: Mapping[str, Any], route: Route, confirmed_opt_ins: b
             "the stream's 'streams' setting"
         )
     if action == "subscribe" and not confirmed_opt_ins:
-        raise MappingError(
-            "a Subscriber Import subscribes without any confirmation text and is only for "
-            "opt-ins already confirmed elsewhere; set files_confirmed_opt_ins: true to send "
-            "subscribe rows by file"
-        )
+        raise MappingError(UNCONFIRMED_OPT_IN)
     kind_of_file = "subscriptions" if action == "subscribe" else "opt_outs"
     return kind_of_file, {kind: found[kind], "subscription_list_id": list_id}
 

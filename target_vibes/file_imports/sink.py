@@ -10,17 +10,28 @@ written. With no result in time (Vibes documents none, FACTS §8.8), rows count 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from target_vibes.failures import RunStopped
 from target_vibes.file_imports.destination import ImportDestination
 from target_vibes.file_imports.formats import EXTENSIONS, field_list, parse_result, write_import
-from target_vibes.file_imports.rows import FileRow, person_row, subscriber_row, wallet_row
+from target_vibes.file_imports.rows import (
+    UNCONFIRMED_OPT_IN,
+    FileRow,
+    person_row,
+    subscriber_row,
+    wallet_row,
+)
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import Pending, VibesSink
+from target_vibes.sinks.subscribers import SubscriberHistory, subscription_of
+from vibes_api.client import VibesClient
+from vibes_api.errors import VibesRequestError
 
 _DESTINATION = "_vibes_import_destination"
 
@@ -48,8 +59,7 @@ class FileImportSink(VibesSink):
     def row(self, record: Mapping[str, Any]) -> FileRow:
         raise NotImplementedError
 
-    def process_batch(self, context: dict) -> None:
-        pending: list[Pending] = context.get("records", [])
+    def send_batch(self, pending: list[Pending]) -> None:
         by_kind: dict[str, list[Pending]] = {}
         for item in pending:
             by_kind.setdefault(item.write[0], []).append(item)
@@ -115,12 +125,57 @@ class PersonsFileSink(FileImportSink):
         return person_row(record, self.route)
 
 
-class SubscribersFileSink(FileImportSink):
+class SubscribersFileSink(FileImportSink, SubscriberHistory):
+    """Subscriber and opt-out imports, with the API path's rule that only the latest row
+    per person and list decides, and that a dated row (tap-vibes output, a warehouse copy of
+    it) is first checked against Vibes' history: an Opt-Out Import would otherwise
+    unsubscribe someone who subscribed again after the row's opt-out."""
+
     resource = "subscribers"
 
-    def row(self, record: Mapping[str, Any]) -> FileRow:
-        confirmed = bool(self.config.get("files_confirmed_opt_ins", False))
-        return subscriber_row(record, self.route, confirmed)
+    def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
+        # Whether a subscribe row may go is decided once history has had its say: a row
+        # for someone already subscribed changes nothing and needs no confirmation.
+        kind, row = subscriber_row(record, self.route, confirmed_opt_ins=True)
+        key, change = self.subscriber(record)
+        return key, (kind, row, change)
+
+    def send_batch(self, pending: list[Pending]) -> None:
+        latest = [item for group in self.latest(pending) for item in group]
+        dated = [item for item in latest if subscription_of(item).as_of is not None]
+        if dated:
+            done = self.vibes.runner.run(self._settled(self.vibes.client, dated))
+            for item, result in done:
+                self.settle(item.record, result)
+            finished = {id(item) for item, _ in done}
+            latest = [item for item in latest if id(item) not in finished]
+        if not self.config.get("files_confirmed_opt_ins", False):
+            for item in latest:
+                if item.write[0] == "subscriptions":
+                    self.settle(item.record, Result.rejected(UNCONFIRMED_OPT_IN))
+            latest = [item for item in latest if item.write[0] != "subscriptions"]
+        super().send_batch(latest)
+
+    async def _settled(
+        self, client: VibesClient, items: list[Pending]
+    ) -> list[tuple[Pending, Result]]:
+        """The dated rows Vibes' history makes pointless, read ``window`` at a time."""
+        window = asyncio.Semaphore(self.vibes.window)
+
+        async def check(item: Pending) -> tuple[Pending, Result | None]:
+            change = subscription_of(item)
+            async with window:
+                try:
+                    path = await self.person_path(client, change)
+                    return item, await self.settled_already(client, change, path)
+                except VibesRequestError as failure:
+                    raise RunStopped(
+                        f"stream {self.stream_name}: reading subscriptions failed: {failure}; "
+                        "no import was sent and no STATE emitted past this batch"
+                    ) from failure
+
+        checked = await asyncio.gather(*(check(item) for item in items))
+        return [(item, result) for item, result in checked if result is not None]
 
 
 class WalletItemsFileSink(FileImportSink):

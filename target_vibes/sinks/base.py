@@ -20,12 +20,10 @@ else lives here:
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
@@ -34,7 +32,7 @@ from target_vibes.failures import RunStopped
 from target_vibes.mapping.common import AlreadyInVibes, MappingError
 from target_vibes.outcomes import Outcome, Result
 from target_vibes.routing import messaging_refused_message
-from target_vibes.validation import compile_check
+from target_vibes.validation import RecordSchemaCheck
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesAPIError, VibesRequestError
 
@@ -72,58 +70,6 @@ class _Abort:
 
     def __init__(self) -> None:
         self.error: VibesRequestError | None = None
-
-
-_TEMPORAL_PARSERS: dict[str, Callable[[str], object]] = {
-    "date-time": dt.datetime.fromisoformat,
-    "date": dt.date.fromisoformat,
-    "time": dt.time.fromisoformat,
-}
-
-
-class _SchemaCheck(BaseJSONSchemaValidator):
-    """Validates like the SDK, but records the problem instead of stopping the run.
-
-    The sink then rejects the record with the problem as the reason (a dead letter), so a
-    malformed row from upstream is neither dropped silently nor fatal for the others. A
-    date/time column that does not parse is blanked in the record the SDK goes on to
-    parse (which would otherwise stop the run); the dead letter keeps the original.
-    """
-
-    def __init__(
-        self, inner: BaseJSONSchemaValidator, problems: dict[int, tuple[str, dict | None]]
-    ) -> None:
-        super().__init__(inner.schema)
-        self._inner = inner
-        self._problems = problems
-        self._fast = compile_check(inner.schema)
-        self._temporal = [
-            (key, spec["format"], _TEMPORAL_PARSERS[spec["format"]])
-            for key, spec in inner.schema.get("properties", {}).items()
-            if isinstance(spec, dict) and spec.get("format") in _TEMPORAL_PARSERS
-        ]
-
-    def validate(self, record: dict) -> None:
-        problem: str | None = None
-        original: dict | None = None
-        if self._fast is None or not self._fast(record):
-            try:
-                self._inner.validate(record)
-            except InvalidRecord as invalid:
-                problem = invalid.error_message
-        for key, kind, parse in self._temporal:
-            value = record.get(key)
-            if not isinstance(value, str):
-                continue
-            try:
-                parse(value)
-            except ValueError:
-                problem = problem or f"{key} {value!r} is not a valid {kind}"
-                original = original or dict(record)
-                record[key] = None
-        if problem is not None:
-            reason = f"record does not match the stream's schema: {problem}"
-            self._problems[id(record)] = (reason, original)
 
 
 def group_by_key(items: list[Pending]) -> list[list[Pending]]:
@@ -219,7 +165,7 @@ class VibesSink(BatchSink):
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         inner = super().get_validator()
-        return None if inner is None else _SchemaCheck(inner, self._schema_problems)
+        return None if inner is None else RecordSchemaCheck(inner, self._schema_problems)
 
     def preprocess_record(self, record: dict, context: dict) -> dict:
         """Note a record that lacks a key property (the stream's own contract) so that it is
@@ -250,20 +196,26 @@ class VibesSink(BatchSink):
             raise self.watch.stop
 
     def process_batch(self, context: dict) -> None:
-        self._send_batch(context.get("records", []))
+        self.send_batch(context.get("records", []))
         # The batch is done and its STATE may follow: what the watch held is now final.
         self._dead_letter(self.watch.release())
         self.vibes.batch_written()
 
-    def _send_batch(self, pending: list[Pending]) -> None:
-        if not pending:
-            return
+    def latest(self, pending: list[Pending]) -> list[list[Pending]]:
+        """The batch split by key, each key's superseded writes settled as unchanged."""
         groups = []
         for group in group_by_key(pending):
             runs, superseded = self.supersede(group)
             for item in superseded:
                 self.settle(item.record, Result.unchanged("skip", reason=SUPERSEDED))
             groups.append(runs)
+        return groups
+
+    def send_batch(self, pending: list[Pending]) -> None:
+        """Write a batch's mapped records: each key's in order, keys concurrently."""
+        if not pending:
+            return
+        groups = self.latest(pending)
         abort = _Abort()
         # While the first records of the stream are watched, only as many are sent as the
         # watch still needs, so that systematic rejects stop before the rest is sent.

@@ -70,18 +70,27 @@ def list_history(subscriptions: Any, list_id: str) -> ListHistory:
     return ListHistory(active_since=active_since, subscribed=subscribed, last_opt_out=last_out)
 
 
-class SubscribersSink(VibesSink):
+def subscription_of(item: Pending) -> SubscriberWrite:
+    """The subscription change a pending write carries (the API sink's write itself, or
+    the third part of a file sink's (kind, row, change))."""
+    write = item.write
+    return write if isinstance(write, SubscriberWrite) else write[2]
+
+
+class SubscriberHistory(VibesSink):
+    """What both subscribers sinks (API and files) read before they change anything."""
+
     resource = "subscribers"
 
-    def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
+    def subscriber(self, record: dict[str, Any]) -> tuple[str, SubscriberWrite]:
+        """(ordering key: person and list, the change the record asks for)."""
         write = subscriber_write(
             record,
             subscription_list_id=self.route.subscription_list_id,
             acquisition_id=self.route.acquisition_id,
         )
         self.warn_ignored(write.ignored)
-        key = f"{write.identity.kind}:{write.identity.value}/{write.subscription_list_id}"
-        return key, write
+        return f"{write.identity.kind}:{write.identity.value}/{write.subscription_list_id}", write
 
     def supersede(self, group: Sequence[Pending]) -> tuple[list[Pending], list[Pending]]:
         """The latest row of one person and list, and the rows it makes out of date.
@@ -89,13 +98,43 @@ class SubscribersSink(VibesSink):
         Rows with times are ordered by them; rows without one (a CRM flag) keep their input
         order, which is then the only order there is.
         """
-        if all(item.write.as_of is not None for item in group):
-            ordered = sorted(group, key=lambda item: item.write.as_of or _NO_TIME)
+        changes = [subscription_of(item) for item in group]
+        if all(change.as_of is not None for change in changes):
+            order = sorted(range(len(group)), key=lambda i: changes[i].as_of or _NO_TIME)
+            ordered = [group[i] for i in order]
         else:
             ordered = list(group)
         return ordered[-1:], ordered[:-1]
 
-    async def _person_path(self, client: VibesClient, write: SubscriberWrite) -> str | None:
+    async def settled_already(
+        self, client: VibesClient, write: SubscriberWrite, person_path: str | None
+    ) -> Result | None:
+        """ "Unchanged" when Vibes already has the state the row asks for, or something newer
+        than the row; None when the change is still to be made."""
+        if write.subscription_list_id is None:
+            return None  # a subscribe row naming only its campaign: Vibes' answer decides
+        if person_path is None:
+            if write.action == "unsubscribe":
+                return Result.unchanged("skip", 404, "no person with this mdn")
+            return None
+        history = await self._history(client, person_path, write.subscription_list_id)
+        if write.action == "unsubscribe":
+            if not history.subscribed:
+                return Result.unchanged("skip", 404, "not subscribed")
+            if write.as_of and history.active_since and history.active_since > write.as_of:
+                return Result.unchanged(
+                    "skip", 200, "the person subscribed to this list again after this row's opt-out"
+                )
+            return None
+        if history.subscribed:
+            return Result.unchanged("skip", 200, "already subscribed")
+        if write.as_of and history.last_opt_out and history.last_opt_out > write.as_of:
+            return Result.unchanged(
+                "skip", 200, "the person opted out of this list after this row's opt-in"
+            )
+        return None
+
+    async def person_path(self, client: VibesClient, write: SubscriberWrite) -> str | None:
         if write.identity.kind != "mdn":
             return write.identity.person_path()
         try:
@@ -117,37 +156,22 @@ class SubscribersSink(VibesSink):
             return ListHistory(active_since=None, subscribed=False, last_opt_out=None)
         return list_history(response.data, list_id)
 
+
+class SubscribersSink(SubscriberHistory):
+    def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
+        return self.subscriber(record)
+
     async def _apply(self, client: VibesClient, write: SubscriberWrite, *, send: bool) -> Result:
         """Read what Vibes has, decide, and (when ``send``) write."""
-        person_path = await self._person_path(client, write)
-        if write.action == "unsubscribe":
-            assert write.subscription_list_id is not None
-            if person_path is None:
-                return Result.unchanged("skip", 404, "no person with this mdn")
-            return await self._unsubscribe(client, write, person_path, send=send)
-        if person_path is not None and write.subscription_list_id is not None:
-            history = await self._history(client, person_path, write.subscription_list_id)
-            if history.subscribed:
-                return Result.unchanged("skip", 200, "already subscribed")
-            if write.as_of and history.last_opt_out and history.last_opt_out > write.as_of:
-                return Result.unchanged(
-                    "skip", 200, "the person opted out of this list after this row's opt-in"
-                )
-        return await self._subscribe(client, write, send=send)
-
-    async def _unsubscribe(
-        self, client: VibesClient, write: SubscriberWrite, person_path: str, *, send: bool
-    ) -> Result:
-        list_id = str(write.subscription_list_id)
-        history = await self._history(client, person_path, list_id)
-        if not history.subscribed:
-            return Result.unchanged("skip", 404, "not subscribed")
-        if write.as_of and history.active_since and history.active_since > write.as_of:
-            return Result.unchanged(
-                "skip", 200, "the person subscribed to this list again after this row's opt-out"
-            )
+        person_path = await self.person_path(client, write)
+        done = await self.settled_already(client, write, person_path)
+        if done is not None:
+            return done
+        if write.action == "subscribe":
+            return await self._subscribe(client, write, send=send)
         if not send:
             return Result.written("unsubscribe")
+        list_id = str(write.subscription_list_id)
         path = f"{person_path}/subscriptions/{quote(list_id, safe='')}"
         try:
             response = await self.call(client, "DELETE", path)

@@ -163,3 +163,42 @@ def test_wallet_updates_by_file_and_a_dry_run_sends_nothing(
     assert item["tokens"]["balance"] == "42"
     archived = [p.name for p in (inbox / "archive").iterdir()]
     assert len(archived) == 1 and archived[0].endswith(".wallet_update")
+
+
+def test_subscriber_history_by_file_never_unsubscribes_a_newer_subscription(
+    files_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """tap-vibes' subscribers rows (history included) sent as imports change nothing."""
+    api = Api(files_emulator)
+    rows: list[dict[str, Any]] = []
+    before = []
+    for person in files_emulator.control.persons():
+        path = f"/mobiledb/persons/{person['person_key']}/subscriptions?active_only=false"
+        subs = api.call("GET", path)[1] or []
+        before.append(subs)
+        rows += [
+            {
+                "person_key": person["person_key"],
+                "subscription_list_id": sub["subscription_list"]["id"],
+                "opt_in_date": sub["opt_in_date"],
+                "opt_out_date": sub["opt_out_date"],
+                "active": sub["opt_out_date"] is None,
+            }
+            for sub in subs
+        ]
+    lists = [(r["person_key"], r["subscription_list_id"]) for r in rows]
+    assert any(lists.count(pair) > 1 for pair in lists), "the seed should hold re-subscriptions"
+    schema = {"type": "object", "properties": {k: {} for k in rows[0]}}
+    run = run_target(
+        _files_config(files_emulator, tmp_path, "directory"),
+        _messages("subscribers", schema, rows),
+    )
+    assert run.failure is None
+    assert run.dead_letters == []
+    assert run.target.outcomes.tallies()[0].outcomes["unchanged"] == len(rows)
+    after = [
+        api.call("GET", f"/mobiledb/persons/{p['person_key']}/subscriptions?active_only=false")[1]
+        or []
+        for p in files_emulator.control.persons()
+    ]
+    assert after == before
