@@ -36,6 +36,7 @@ from target_vibes.routing import messaging_refused_message
 from target_vibes.validation import compile_check
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesAPIError, VibesRequestError
+from vibes_api.masking import mask_text
 
 if TYPE_CHECKING:
     from target_vibes.target import TargetVibes
@@ -321,7 +322,7 @@ class VibesSink(BatchSink):
         if self.dry_run:
             if self._dry_run_reasons < _DRY_RUN_REASONS_SHOWN:
                 self._dry_run_reasons += 1
-                self.logger.warning("dry run: would reject a record: %s", result.reason)
+                self.logger.warning("dry run: would reject a record: %s", mask_text(result.reason))
             return
         self.vibes.dead_letters.write(self.stream_name, self.resource, record, result)
 
