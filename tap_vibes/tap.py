@@ -82,10 +82,10 @@ class TapVibes(Tap):
             th.NumberType(minimum=0, maximum=1),
             default=MAX_NOT_FOUND_RATIO,
             description=(
-                "Fail the run (exit code 4) when Vibes knows none of more than this share "
-                "of the ids in person_ids_file (0.5 = 50%); applies to files of "
-                f"{MIN_IDS_FOR_RATIO} ids or more. Ids that all answer 404 usually mean the "
-                "wrong api_url or company_key. 1 turns the check off."
+                "Fail the run (exit code 4) when Vibes answers 404 for more than this "
+                "share of the ids in person_ids_file (0.5 = 50%), in files of "
+                f"{MIN_IDS_FOR_RATIO} ids or more: that usually means a wrong api_url or "
+                "company_key. 1 turns the check off."
             ),
         ),
         th.Property(
