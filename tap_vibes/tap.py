@@ -48,6 +48,10 @@ class TapVibes(Tap):
     name = "tap-vibes"
     package_name = "vibes-connectors"  # one distribution holds both plugins
     message_writer_class = OrjsonSingerWriter
+    # The catalog depends on the config (callback_journal and extracts_path swap streams
+    # in), and this makes the SDK check the config before discovery too: a refused api_url
+    # fails `--discover` (and so `meltano config test`), not only the first request.
+    dynamic_catalog = True
     _session: TapSession | None = None
 
     config_jsonschema = th.PropertiesList(
@@ -136,8 +140,8 @@ class TapVibes(Tap):
         super().__init__(**kwargs)
         self._settings: VibesSettings | None = None
         if kwargs.get("validate_config", True):
-            # At start-up, so that discovery and `meltano config test` catch an empty or
-            # plain-http api_url too, not only the first request.
+            # At start-up (discovery included, see dynamic_catalog): an empty or plain-http
+            # api_url stops the tap before any connection.
             try:
                 self._settings = VibesSettings.from_config(self.config)
             except VibesConfigError as problem:

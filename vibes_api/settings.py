@@ -121,7 +121,8 @@ def normalize_api_url(api_url: str) -> str:
     Plain ``http://`` is refused unless the host is this machine (the emulator, a local
     proxy): the Basic auth header would cross the network in clear text.
     """
-    if not isinstance(api_url, str) or not api_url.strip():
+    if not isinstance(api_url, str) or not api_url.strip().strip("/"):
+        # "/" too: what ``${UNSET_VARIABLE}/`` expands to (meltano.yml's dev environment).
         raise VibesConfigError(
             "setting 'api_url' is empty (an unset environment variable?); set it to the Vibes "
             f"host, e.g. {US_API_URL}, or leave it out to use the US host"

@@ -59,7 +59,7 @@ def test_settings_defaults_and_regions() -> None:
     )
 
 
-@pytest.mark.parametrize("empty", ["", "   ", "\t\n"])
+@pytest.mark.parametrize("empty", ["", "   ", "\t\n", "/", " / "])
 def test_an_empty_api_url_is_an_error_never_the_us_host(empty: str) -> None:
     for config in ({**BASE, "api_url": empty}, {**BASE, "api_url": empty, "region": "us"}):
         with pytest.raises(VibesConfigError) as info:
