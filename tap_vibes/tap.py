@@ -24,6 +24,7 @@ from tap_vibes.streams.wallet import (
 )
 from tap_vibes.writer import OrjsonSingerWriter
 from vibes_api.errors import VibesConfigError
+from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.settings import VibesSettings
 
@@ -137,6 +138,7 @@ class TapVibes(Tap):
     ).to_dict()
 
     def __init__(self, **kwargs: Any) -> None:
+        mask_logger(self.logger)  # also masks the SDK's one-line report of a failed run
         super().__init__(**kwargs)
         self._settings: VibesSettings | None = None
         if kwargs.get("validate_config", True):

@@ -3,7 +3,9 @@
 Logs, stderr and error messages of every plugin go through here; files that are data (the
 target's dead letters, the callback journal) keep what they hold. ``mask_mdn`` masks a
 value known to be a phone number; ``mask_text`` finds phone numbers and email addresses in
-free text (Vibes' error messages, schema errors, ids from a file) and masks each.
+free text (Vibes' error messages, schema errors, ids from a file) and masks each;
+``mask_logger`` makes a logger mask every line it emits, for lines we do not write
+ourselves (the SDK's DEBUG "Processed record" line prints a sink's whole batch).
 
 What stays visible: the country code and the next 3 digits (the area code in North
 America), and the last 4 digits, as support desks show them; at least 3 digits are always
@@ -12,7 +14,9 @@ hidden. Up to 6 digits are not a phone number and stay as they are.
 
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 
 MASK = "***"
 _SHOWN_AFTER_COUNTRY_CODE = 3
@@ -72,11 +76,34 @@ def mask_text(text: object) -> str:
     return _PHONE.sub(lambda match: mask_mdn(match.group()), masked)
 
 
+class MaskingFilter(logging.Filter):
+    """Masks phone numbers and emails in each line a logger emits (tracebacks aside: the
+    errors of vibes_api mask their own text)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+_FILTER = MaskingFilter()
+
+
+def mask_logger(logger: logging.Logger) -> logging.Logger:
+    """Make ``logger`` mask the lines logged on it (its children need their own call)."""
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+    return logger
+
+
 def _decoded(text: str) -> str:
     return _ENCODED.sub(lambda match: "@" if match.group() == "%40" else "+", text)
 
 
 def _country_code_length(digits: str) -> int:
+    digits = "".join(str(unicodedata.digit(ch, 0)) for ch in digits[:2])
     if digits[:1] in _ONE_DIGIT_CODES:
         return 1
     if digits[:2] in _TWO_DIGIT_CODES:

@@ -36,7 +36,7 @@ from target_vibes.routing import messaging_refused_message
 from target_vibes.validation import compile_check
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesAPIError, VibesRequestError
-from vibes_api.masking import mask_text
+from vibes_api.masking import mask_logger
 
 if TYPE_CHECKING:
     from target_vibes.target import TargetVibes
@@ -153,6 +153,7 @@ class VibesSink(BatchSink):
     ) -> None:
         self._schema_problems: dict[int, tuple[str, dict | None]] = {}
         super().__init__(target, stream_name, schema, key_properties)
+        mask_logger(self.logger)  # reasons and the SDK's DEBUG lines quote records
         self.vibes = target
         self.route = target.route_for(stream_name)
         self.tally = target.outcomes.stream(stream_name, self.resource)
@@ -322,7 +323,7 @@ class VibesSink(BatchSink):
         if self.dry_run:
             if self._dry_run_reasons < _DRY_RUN_REASONS_SHOWN:
                 self._dry_run_reasons += 1
-                self.logger.warning("dry run: would reject a record: %s", mask_text(result.reason))
+                self.logger.warning("dry run: would reject a record: %s", result.reason)
             return
         self.vibes.dead_letters.write(self.stream_name, self.resource, record, result)
 
