@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from vibes_api.addresses import parse_ip
 from vibes_api.errors import VibesConfigError
 
 US_API_URL = "https://public-api.vibescm.com"
@@ -156,13 +156,8 @@ def is_loopback_host(host: str) -> bool:
     """
     if host.lower().rstrip(".") == "localhost":
         return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+    address = parse_ip(host)
+    return address is not None and address.is_loopback
 
 
 def _number(name: str, value: Any, kind: type[float] | type[int]) -> Any:

@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler, Middleware
 
+from vibes_api.addresses import parse_ip
 from vibes_api.masking import mask_text
 from vibes_callbacks.committer import Committer
 from vibes_callbacks.events import MalformedCallback, parse_callback
@@ -191,15 +192,8 @@ def _source_filter(allowed: tuple[Network, ...]) -> Middleware:
 
 
 def _is_allowed(remote: str | None, allowed: tuple[Network, ...]) -> bool:
-    if not remote:
-        return False
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in network for network in allowed)
+    address = parse_ip(remote) if remote else None
+    return address is not None and any(address in network for network in allowed)
 
 
 def redact_path(path: str) -> str:
