@@ -37,14 +37,11 @@ _TWO_DIGIT_CODES = frozenset(
 # In free text: "+" and 7 or more digits (separators allowed), a bare run of 10 or more
 # digits (too long to be a number is still someone's number mistyped), or a North American
 # number written with separators ("(312) 555-7777", "312.555.7777"); "+" and "@" may be
-# percent-encoded, as in a request path. Not dates, times or shorter counts; never inside a
-# longer word or id.
+# percent-encoded, as in a request path. Not dates, times or shorter counts, and no bare
+# digits inside a longer word or id.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:"
-    r"(?:\+|%2[Bb])\d(?:[ ().-]{0,2}\d){6,}"
-    r"|\d{10,}"
-    r"|\(?\d{3}\)?[ .-]{1,2}\d{3}[ .-]\d{4}"
-    r")(?!\w)"
+    r"(?<!\d)(?:\+|%2[Bb])\d(?:[ ().-]{0,2}\d){6,}(?!\d)"
+    r"|(?<![\w+])(?:\d{10,}|\(?\d{3}\)?[ .-]{1,2}\d{3}[ .-]\d{4})(?!\w)"
 )
 _EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ENCODED = re.compile(r"%2[Bb]|%40")

@@ -12,6 +12,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class ConnectionCounter:
             if self.count > before:
                 self.count = before
                 return True
-            threading.Event().wait(0.02)
+            time.sleep(0.02)
         return False
 
     def close(self) -> None:
