@@ -1,5 +1,6 @@
-"""Credentials never cross plain HTTP: every command refuses ``http://`` off loopback at once.
+"""api_url: credentials never cross plain HTTP, and an empty value is never the US host.
 
+Every command refuses ``http://`` off loopback at once.
 A listening socket on every interface of this machine counts connections; the commands are
 pointed at it through spellings that reach it without being loopback by their letters (the
 machine's name, its own network address), so a single connection attempt would show. And
@@ -18,10 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from singer_sdk.exceptions import ConfigValidationError
 
+from tap_vibes.tap import TapVibes
+from target_vibes.target import TargetVibes
 from tests.reliability.support import TAP, TARGET, run_process, singer_lines, write_json
 from tests.tap.harness import run_tap
 from tests.target.support import Api, run_target, target_config
+from vibes_api.settings import EU_API_URL, US_API_URL
 from vibes_callbacks.cli import main as callbacks_main
 from vibes_emulator.testing import RunningEmulator
 
@@ -185,3 +190,25 @@ def test_register_works_over_loopback_http(
     argv = ["register", "--config", str(config), "--url", RECEIVER, "--types", "person_added"]
     assert callbacks_main(argv) == 0, capsys.readouterr().err
     assert capsys.readouterr().out.splitlines()[-1].endswith("1 created")
+
+
+def settings_of(plugin: type[TapVibes] | type[TargetVibes], config: dict[str, Any]) -> str:
+    if plugin is TapVibes:
+        return TapVibes(config=config).session.settings.api_url
+    return TargetVibes(config=config).settings.api_url
+
+
+@pytest.mark.parametrize("plugin", [TapVibes, TargetVibes], ids=["tap", "target"])
+def test_the_sdks_defaults_neither_hide_region_nor_fill_in_an_empty_api_url(
+    plugin: type[TapVibes] | type[TargetVibes],
+) -> None:
+    base = {"company_key": "demo", "username": "demo", "password": PASSWORD}
+    assert settings_of(plugin, base) == US_API_URL
+    assert settings_of(plugin, {**base, "region": "eu"}) == EU_API_URL
+    assert settings_of(plugin, {**base, "region": "eu", "api_url": "https://x.test"}) == (
+        "https://x.test"
+    )
+    for empty in ("", " ", "/"):
+        with pytest.raises(ConfigValidationError) as info:
+            plugin(config={**base, "api_url": empty})
+        assert "setting 'api_url' is empty" in str(info.value)
