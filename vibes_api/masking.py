@@ -38,10 +38,11 @@ _TWO_DIGIT_CODES = frozenset(
 # digits (too long to be a number is still someone's number mistyped), or a North American
 # number written with separators ("(312) 555-7777", "312.555.7777"); "+" and "@" may be
 # percent-encoded, as in a request path. Not dates, times or shorter counts, and no bare
-# digits inside a longer word or id.
+# digits inside a longer word, id or file name: a path in a log line must stay usable, but
+# a request path ending in a number (/persons/external/3125557777) is masked.
 _PHONE = re.compile(
     r"(?<!\d)(?:\+|%2[Bb])\d(?:[ ().-]{0,2}\d){6,}(?!\d)"
-    r"|(?<![\w+])(?:\d{10,}|\(?\d{3}\)?[ .-]{1,2}\d{3}[ .-]\d{4})(?!\w)"
+    r"|(?<![\w+\\.-])(?:\d{10,}|\(?\d{3}\)?[ .-]{1,2}\d{3}[ .-]\d{4})(?![\w/\\]|[.-]\w)"
 )
 _EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ENCODED = re.compile(r"%2[Bb]|%40")

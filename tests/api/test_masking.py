@@ -46,16 +46,19 @@ def test_mask_email() -> None:
 
 def test_mask_text_finds_numbers_and_emails_but_leaves_the_rest() -> None:
     text = (
-        "MDN +13125557777 (also 312-555-7777 and 13125557777) belongs to jane.roe@example.com; "
-        "path /persons/external/%2B13125557777 and /external/jane.roe%40example.com"
+        "MDN +13125557777 (also 312-555-7777 and 13125557777.) belongs to jane.roe@example.com; "
+        "path /persons/external/%2B13125557777 and /external/jane.roe%40example.com, "
+        "GET /persons/external/3125557777 -> 404"
     )
     assert mask_text(text) == (
-        "MDN +1312***7777 (also 312***7777 and 131***7777) belongs to j***@example.com; "
-        "path /persons/external/+1312***7777 and /external/j***@example.com"
+        "MDN +1312***7777 (also 312***7777 and 131***7777.) belongs to j***@example.com; "
+        "path /persons/external/+1312***7777 and /external/j***@example.com, "
+        "GET /persons/external/312***7777 -> 404"
     )
     untouched = (
         "2026-12-03T10:12:43.123456+00:00 line 42 of 1234567 ids, 429 after 8 attempts, "
-        "person 3f2a1b4c9d12345678e, event sha256:0123456789abcdef, 12.5%, +00:00, v2"
+        "person 3f2a1b4c9d12345678e, event sha256:0123456789abcdef, 12.5%, +00:00, v2, "
+        "replay /data/1733222400/dead_letters-1733222400123.jsonl or C:\\runs\\1733222400\\x"
     )
     assert mask_text(untouched) == untouched
 
