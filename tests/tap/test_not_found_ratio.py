@@ -7,7 +7,7 @@ wrong company: every lookup answers 404), files of unknown ids, and files with a
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def vibes() -> Iterator[RunningEmulator]:
         yield running
 
 
-def unknown_ids(path: Path, count: int, known: list[dict[str, Any]] = ()) -> Path:  # type: ignore[assignment]
+def unknown_ids(path: Path, count: int, known: Sequence[dict[str, Any]] = ()) -> Path:
     """``known`` persons by key, then ``count`` ids Vibes does not know."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
