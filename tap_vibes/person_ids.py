@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from vibes_api.masking import mask_mdn, mask_text
+
 IdKind = Literal["person_key", "external_person_id", "mdn"]
 ID_COLUMNS: tuple[IdKind, ...] = ("person_key", "external_person_id", "mdn")
 
@@ -32,6 +34,12 @@ class PersonId:
     line: int
 
     def describe(self) -> str:
+        """The id for a log line, its phone number or email masked (person keys are not
+        personal; an external id may be an email address or a phone number)."""
+        if self.kind == "mdn":
+            return f"mdn={mask_mdn(self.value)}"
+        if self.kind == "external_person_id":
+            return f"external_person_id={mask_text(self.value)}"
         return f"{self.kind}={self.value}"
 
 

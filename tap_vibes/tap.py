@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 
+from tap_vibes.not_found import MAX_NOT_FOUND_RATIO, MIN_IDS_FOR_RATIO
 from tap_vibes.session import TapSession
 from tap_vibes.streams.broadcasts import BroadcastsStream
 from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
@@ -21,6 +23,8 @@ from tap_vibes.streams.wallet import (
     WalletMessagesStream,
 )
 from tap_vibes.writer import OrjsonSingerWriter
+from vibes_api.errors import VibesConfigError
+from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.settings import VibesSettings
 
@@ -45,6 +49,10 @@ class TapVibes(Tap):
     name = "tap-vibes"
     package_name = "vibes-connectors"  # one distribution holds both plugins
     message_writer_class = OrjsonSingerWriter
+    # The catalog depends on the config (callback_journal and extracts_path swap streams
+    # in), and this makes the SDK check the config before discovery too: a refused api_url
+    # fails `--discover` (and so `meltano config test`), not only the first request.
+    dynamic_catalog = True
     _session: TapSession | None = None
 
     config_jsonschema = th.PropertiesList(
@@ -72,6 +80,17 @@ class TapVibes(Tap):
                 "CSV file of persons to read (streams persons and subscribers): a header "
                 "naming person_key, external_person_id or mdn (E.164, e.g. +15551234567), "
                 "then one id per row. Without it those two streams emit nothing."
+            ),
+        ),
+        th.Property(
+            "max_not_found_ratio",
+            th.NumberType(minimum=0, maximum=1),
+            default=MAX_NOT_FOUND_RATIO,
+            description=(
+                "Fail the run (exit code 4) when Vibes answers 404 for more than this "
+                "share of the ids in person_ids_file (0.5 = 50%), in files of "
+                f"{MIN_IDS_FOR_RATIO} ids or more: that usually means a wrong api_url or "
+                "company_key. 1 turns the check off."
             ),
         ),
         th.Property(
@@ -118,6 +137,18 @@ class TapVibes(Tap):
         ),
     ).to_dict()
 
+    def __init__(self, **kwargs: Any) -> None:
+        mask_logger(self.logger)  # also masks the SDK's one-line report of a failed run
+        super().__init__(**kwargs)
+        self._settings: VibesSettings | None = None
+        if kwargs.get("validate_config", True):
+            # At start-up (discovery included, see dynamic_catalog): an empty or plain-http
+            # api_url stops the tap before any connection.
+            try:
+                self._settings = VibesSettings.from_config(self.config)
+            except VibesConfigError as problem:
+                raise ConfigValidationError(str(problem), errors=[str(problem)]) from None
+
     def discover_streams(self) -> list[Stream]:
         # callback_journal swaps in the journal streams (tap_vibes/streams/changes.py).
         streams = with_journal_streams(STREAM_TYPES, self.config)
@@ -129,7 +160,7 @@ class TapVibes(Tap):
     def session(self) -> TapSession:
         """The run's runner, client and progress, opened on first use."""
         if self._session is None or self._session.closed:
-            session = TapSession(VibesSettings.from_config(self.config))
+            session = TapSession(self._settings or VibesSettings.from_config(self.config))
             # Fallback for runs that do not reach the end of sync_all (errors, --test) when
             # the tap is collected. Not at interpreter exit: a test process holding many
             # taps would print their summaries after its own report; the runner's own exit

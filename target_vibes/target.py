@@ -39,6 +39,7 @@ from vibes_api.bridge import AsyncRunner
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConfigError
 from vibes_api.exit_codes import run_command
+from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.progress import ProgressCounter, ProgressReporter
 from vibes_api.settings import VibesSettings
@@ -174,6 +175,7 @@ class TargetVibes(Target):
             config_jsonschema["properties"].pop(name, None)
 
     def __init__(self, **kwargs: Any) -> None:
+        mask_logger(self.logger)  # also masks the SDK's one-line report of a failed run
         super().__init__(**kwargs)
         # Streams drain in arrival order; see the module docstring.
         self.max_parallelism = 1

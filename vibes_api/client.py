@@ -29,6 +29,7 @@ from vibes_api.errors import (
     VibesTransportError,
     error_for_status,
 )
+from vibes_api.masking import mask_text
 from vibes_api.metrics import ClientMetrics
 from vibes_api.rate_limit import LimitName, RateLimits
 from vibes_api.retry import RetryPolicy, default_retry_unsafe
@@ -141,7 +142,8 @@ class VibesClient:
             await session.close()
 
     def url_for(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[URL, str]:
-        """The URL to call and the path to show in errors and logs (no host, no query)."""
+        """The URL to call and the path to show in errors and logs (no host, no query; logs
+        mask the phone numbers and emails an id in it may be)."""
         if "?" in path or "#" in path:
             # A hand-built query would carry a raw '+' that Vibes reads as a space.
             raise ValueError(f"pass query parameters as params=, not in the path: {path!r}")
@@ -194,7 +196,7 @@ class VibesClient:
                 logger.debug(
                     "retrying %s %s after %s in %.2f s (attempt %d of %d)",
                     method,
-                    shown,
+                    mask_text(shown),
                     _short(error),
                     delay,
                     attempt + 1,
@@ -245,7 +247,7 @@ class VibesClient:
             logger.info(
                 "Vibes throttled %s %s (429); %s limit slowed to %.1f requests/s for a while",
                 method,
-                shown,
+                mask_text(shown),
                 limit,
                 self.limits.buckets[limit].current_rate,
             )

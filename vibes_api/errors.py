@@ -3,7 +3,9 @@
 Every error names the method and the path (relative to the host, never with credentials or
 the query string, which may hold phone numbers), the HTTP status when there was one, Vibes'
 own messages from its ``{"errors": [{"message", "code"}]}`` envelope, and how many attempts
-were made. ``maybe_processed`` says whether a write may have happened despite the failure,
+were made. Their text masks phone numbers and emails in the path (an external id may be
+one) and in those messages, since it ends up in logs; the attributes keep them as they
+were. ``maybe_processed`` says whether a write may have happened despite the failure,
 which is what a caller needs to decide between replaying and checking first.
 """
 
@@ -13,6 +15,8 @@ from http import HTTPStatus
 from typing import Any
 
 import orjson
+
+from vibes_api.masking import mask_text
 
 _BODY_EXCERPT = 200
 
@@ -38,6 +42,11 @@ class VibesRequestError(VibesError):
     def maybe_processed(self) -> bool:
         """True when Vibes may have acted on the request even though the call failed."""
         return False
+
+    @property
+    def shown_path(self) -> str:
+        """The path fit for logs: phone numbers and emails in it masked."""
+        return mask_text(self.path)
 
     def _suffix(self) -> str:
         plural = "" if self.attempts == 1 else "s"
@@ -74,14 +83,15 @@ class VibesAPIError(VibesRequestError):
         return self.status >= 500 and self.status != 503
 
     def __str__(self) -> str:
-        head = f"{self.method} {self.path} -> {self.status} {self.reason}".rstrip()
-        detail = "; ".join(self.messages)
+        head = f"{self.method} {self.shown_path} -> {self.status} {self.reason}".rstrip()
+        detail = mask_text("; ".join(self.messages))
         return f"{head}: {detail} {self._suffix()}" if detail else f"{head} {self._suffix()}"
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(status={self.status}, method={self.method!r}, "
-            f"path={self.path!r}, messages={self.messages!r}, attempts={self.attempts})"
+            f"path={self.shown_path!r}, messages={[mask_text(m) for m in self.messages]!r}, "
+            f"attempts={self.attempts})"
         )
 
 
@@ -166,13 +176,13 @@ class VibesTransportError(VibesRequestError):
 
     def __str__(self) -> str:
         status = f" (status {self.status})" if self.status is not None else ""
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{self.method} {self.path} -> {self.kind}{status}{detail} {self._suffix()}"
+        detail = f": {mask_text(self.detail)}" if self.detail else ""
+        return f"{self.method} {self.shown_path} -> {self.kind}{status}{detail} {self._suffix()}"
 
     def __repr__(self) -> str:
         return (
             f"VibesTransportError(kind={self.kind!r}, method={self.method!r}, "
-            f"path={self.path!r}, status={self.status}, attempts={self.attempts})"
+            f"path={self.shown_path!r}, status={self.status}, attempts={self.attempts})"
         )
 
 
@@ -184,7 +194,8 @@ class VibesResponseError(VibesRequestError):
         self.detail = detail
 
     def __str__(self) -> str:
-        return f"{self.method} {self.path} -> unexpected answer: {self.detail} {self._suffix()}"
+        detail = mask_text(self.detail)
+        return f"{self.method} {self.shown_path} -> unexpected answer: {detail} {self._suffix()}"
 
 
 def error_for_status(

@@ -14,13 +14,16 @@ from vibes_api.settings import EU_API_URL, US_API_URL
 def connection_properties() -> list[th.Property]:
     """Host, company, credentials, limits and TLS: what one Vibes client needs."""
     return [
+        # No schema default: the SDK would fill it in before `region` is looked at, and an
+        # absent api_url (US host, or the region's) must stay distinct from an empty one.
         th.Property(
             "api_url",
             th.StringType,
-            default=US_API_URL,
             description=(
-                f"Base URL of the Vibes Platform API. Defaults to the US host; the EU host is "
-                f"{EU_API_URL}. Wins over `region` when both are set."
+                f"Base URL of the Vibes Platform API, https (plain http only for a loopback "
+                f"host such as a local emulator). Without it (and without `region`) the US "
+                f"host {US_API_URL}; the EU host is {EU_API_URL}. Wins over `region` when "
+                f"both are set. An empty value is an error, never the US host."
             ),
         ),
         th.Property(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from vibes_api.addresses import parse_ip
 from vibes_api.errors import VibesConfigError
 
 US_API_URL = "https://public-api.vibescm.com"
@@ -71,7 +72,9 @@ class VibesSettings:
     def from_config(cls, config: Mapping[str, Any]) -> VibesSettings:
         """Read the client's keys from a tap/target config, ignoring every other key.
 
-        ``api_url`` wins over ``region`` ("us" or "eu") when both are given.
+        ``api_url`` wins over ``region`` ("us" or "eu") when both are given; without either
+        the host is the US one. An ``api_url`` that is present but empty (an unset variable
+        expanded by an orchestrator) is an error, never a reason to pick the US host.
         """
         values: dict[str, Any] = {}
         for name in ("company_key", "username", "password"):
@@ -80,7 +83,7 @@ class VibesSettings:
             values[name] = str(config[name])
         api_url = config.get("api_url")
         region = config.get("region")
-        if api_url:
+        if api_url is not None:
             values["api_url"] = str(api_url)
         elif region:
             key = str(region).strip().lower()
@@ -113,9 +116,17 @@ class VibesSettings:
 
 
 def normalize_api_url(api_url: str) -> str:
-    """Check an API base URL and drop its trailing slash (EU's published URL has one)."""
-    if not isinstance(api_url, str) or not api_url.strip():
-        raise VibesConfigError("setting 'api_url' must be a URL such as " + US_API_URL)
+    """Check an API base URL and drop its trailing slash (EU's published URL has one).
+
+    Plain ``http://`` is refused unless the host is this machine (the emulator, a local
+    proxy): the Basic auth header would cross the network in clear text.
+    """
+    if not isinstance(api_url, str) or not api_url.strip().strip("/"):
+        # "/" too: what ``${UNSET_VARIABLE}/`` expands to (meltano.yml's dev environment).
+        raise VibesConfigError(
+            "setting 'api_url' is empty (an unset environment variable?); set it to the Vibes "
+            f"host, e.g. {US_API_URL}, or leave it out to use the US host"
+        )
     url = api_url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -130,7 +141,23 @@ def normalize_api_url(api_url: str) -> str:
         )
     if parts.query or parts.fragment:
         raise VibesConfigError("setting 'api_url' must not have a query or fragment")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise VibesConfigError(
+            "setting 'api_url' must use https: plain http would send the credentials "
+            "unencrypted (http:// is accepted only for 127.0.0.1, ::1 and localhost)"
+        )
     return url
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine by its very spelling: localhost, 127.0.0.0/8 or ::1.
+
+    Names are not resolved: a name that resolves to 127.0.0.1 today may not tomorrow.
+    """
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    address = parse_ip(host)
+    return address is not None and address.is_loopback
 
 
 def _number(name: str, value: Any, kind: type[float] | type[int]) -> Any:

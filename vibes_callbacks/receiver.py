@@ -21,6 +21,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler, Middleware
 
+from vibes_api.addresses import parse_ip
+from vibes_api.masking import mask_text
 from vibes_callbacks.committer import Committer
 from vibes_callbacks.events import MalformedCallback, parse_callback
 from vibes_callbacks.journal import Journal, JournalError, Synchronous
@@ -161,11 +163,13 @@ async def receive_callback(request: web.Request) -> web.Response:
     try:
         stored = await request.app[COMMITTER_KEY].append(event)
     except JournalError as exc:
-        logger.error("could not journal event %s: %s", event.event_id, exc)
+        logger.error("could not journal event %s: %s", mask_text(event.event_id), exc)
         return _error(503, "the journal cannot be written now; please retry")
     if event.derived_id:
         logger.warning(
-            "a %s event came without event_id; journaled as %s", event.callback_type, event.event_id
+            "a %s event came without event_id; journaled as %s",
+            mask_text(event.callback_type),
+            event.event_id,
         )
     return web.json_response(
         {"status": "stored" if stored else "duplicate", "event_id": event.event_id}
@@ -188,15 +192,8 @@ def _source_filter(allowed: tuple[Network, ...]) -> Middleware:
 
 
 def _is_allowed(remote: str | None, allowed: tuple[Network, ...]) -> bool:
-    if not remote:
-        return False
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in network for network in allowed)
+    address = parse_ip(remote) if remote else None
+    return address is not None and any(address in network for network in allowed)
 
 
 def redact_path(path: str) -> str:
@@ -207,14 +204,15 @@ def redact_path(path: str) -> str:
 
 
 class RedactingAccessLogger(AbstractAccessLogger):
-    """aiohttp's access log, minus the secret path segment."""
+    """aiohttp's access log, minus the secret path segment and any phone number or email
+    a stray request's path carries."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
             "%s %s %s %d %.1fms",
             request.remote,
             request.method,
-            redact_path(request.path),
+            mask_text(redact_path(request.path)),
             response.status,
             time * 1000,
         )

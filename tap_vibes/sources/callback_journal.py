@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tap_vibes.streams.persons import last_change
+from vibes_api.masking import mask_text
 from vibes_callbacks.journal import Journal, JournalEntry
 
 logger = logging.getLogger("tap_vibes")
@@ -218,8 +219,8 @@ def read_changes(path: str | Path, stream: str, after_position: int = 0) -> Iter
                 logger.warning(
                     "journal position %d (%s, event %s) has no usable %s; not emitted",
                     entry.position,
-                    entry.callback_type,
-                    entry.event_id,
+                    mask_text(entry.callback_type),
+                    mask_text(entry.event_id),
                     stream,
                 )
                 continue

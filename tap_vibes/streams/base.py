@@ -30,6 +30,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from tap_vibes.timestamps import bookmark_text, datetime_paths, normalize_record, parse_timestamp
 from tap_vibes.writer import OrjsonSingerWriter
 from vibes_api.client import quote_id
+from vibes_api.masking import mask_logger
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
@@ -88,6 +89,7 @@ class VibesStream(Stream):
 
     def __init__(self, tap: TapVibes, *args: Any, **kwargs: Any) -> None:
         super().__init__(tap, *args, **kwargs)
+        mask_logger(self.logger)  # ids in logs may be phone numbers or emails
         self._vibes_tap = tap
         self._counter: ProgressCounter | None = None
         self._datetime_paths = datetime_paths(self.schema)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from tap_vibes.not_found import MAX_NOT_FOUND_RATIO, NotFoundTally
 from tap_vibes.person_ids import PersonId, PersonIdsFile
 from tap_vibes.streams.base import VibesStream
 from tap_vibes.timestamps import parse_timestamp
@@ -98,6 +99,8 @@ class _PersonIdsStream(VibesStream):
 
     sorts_records = False
 
+    _tally: NotFoundTally | None = None
+
     def person_ids(self) -> PersonIdsFile | None:
         path = self.config.get("person_ids_file")
         if not path:
@@ -106,7 +109,18 @@ class _PersonIdsStream(VibesStream):
         ids = PersonIdsFile(path)
         count = ids.check()  # a bad line fails the run before any request is made
         self.logger.info("Reading %d ids from %s for stream '%s'.", count, path, self.name)
+        limit = self.config.get("max_not_found_ratio")
+        self._tally = NotFoundTally(
+            self.name,
+            str(self.config.get("company_key")),
+            count,
+            MAX_NOT_FOUND_RATIO if limit is None else float(limit),
+        )
         return ids
+
+    def found(self) -> None:
+        if self._tally is not None:
+            self._tally.found()
 
     def not_found(self, person_id: PersonId) -> None:
         self.progress.add(1, "not found")
@@ -116,6 +130,8 @@ class _PersonIdsStream(VibesStream):
             person_id.line,
             self.progress.counts().get("not found", 0),
         )
+        if self._tally is not None:
+            self._tally.missing()  # raises once max_not_found_ratio is surely exceeded
 
     def hydrate(self, ids: Iterable[PersonId], fetch: Any) -> Iterator[tuple[PersonId, Any]]:
         """(id, fetched) in file order, ``max_concurrency`` fetches in flight."""
@@ -145,6 +161,7 @@ class PersonsStream(_PersonIdsStream):
             if person is None:
                 self.not_found(person_id)
             else:
+                self.found()
                 yield person
 
 
@@ -167,6 +184,7 @@ class SubscribersStream(_PersonIdsStream):
             if subscriptions is None:
                 self.not_found(person_id)
                 continue
+            self.found()
             records = [subscriber_record(s) for s in subscriptions]
             records.sort(key=_subscription_order)
             yield from records

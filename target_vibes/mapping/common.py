@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from vibes_api.masking import mask_mdn
+
 # Parents whose flattened children are names chosen by the customer (custom field names,
 # wallet token names, event data keys): everything after the first separator is the name.
 LEAF_PARENTS = frozenset({"custom_fields", "tokens", "event_data", "debug_data"})
@@ -140,7 +142,7 @@ def normalize_mdn(value: Any) -> str:
     Vibes' API version 2 accepts.
     """
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise MappingError(f"mdn {value!r} is not a phone number")
+        raise MappingError(f"mdn {mask_mdn(value)!r} is not a phone number")
     raw = _NON_DIGITS.sub("", str(value))
     # ASCII only: str.isdigit() also says yes to other scripts' digits, which Vibes refuses.
     if not raw.isascii():
@@ -155,7 +157,7 @@ def normalize_mdn(value: Any) -> str:
         if len(raw) == 11 and raw[0] == "1" and raw[1] not in "01":
             return "+" + raw
     raise MappingError(
-        f"mdn {value!r} is not a phone number (expected E.164 such as +12995551234 "
+        f"mdn {mask_mdn(value)!r} is not a phone number (expected E.164 such as +12995551234 "
         "or a 10-digit US/CA number)"
     )
 

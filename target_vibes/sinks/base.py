@@ -35,6 +35,7 @@ from target_vibes.routing import messaging_refused_message
 from target_vibes.validation import RecordSchemaCheck
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesAPIError, VibesRequestError
+from vibes_api.masking import mask_logger
 
 if TYPE_CHECKING:
     from target_vibes.target import TargetVibes
@@ -101,6 +102,7 @@ class VibesSink(BatchSink):
     ) -> None:
         self._schema_problems: dict[int, tuple[str, dict | None]] = {}
         super().__init__(target, stream_name, schema, key_properties)
+        mask_logger(self.logger)  # reasons and the SDK's DEBUG lines quote records
         self.vibes = target
         self.route = target.route_for(stream_name)
         self.tally = target.outcomes.stream(stream_name, self.resource)

@@ -51,8 +51,58 @@ def test_settings_defaults_and_regions() -> None:
     assert VibesSettings.from_config({**BASE, "region": "EU"}).api_url == EU_API_URL
     # The EU host is published with a trailing slash.
     assert VibesSettings.from_config({**BASE, "api_url": EU_API_URL + "/"}).api_url == EU_API_URL
-    explicit = VibesSettings.from_config({**BASE, "region": "eu", "api_url": "http://x:1/"})
-    assert explicit.api_url == "http://x:1"
+    explicit = VibesSettings.from_config({**BASE, "region": "eu", "api_url": "https://x:1/"})
+    assert explicit.api_url == "https://x:1"
+    # A missing (or null) api_url leaves the choice to region, then the US host.
+    assert VibesSettings.from_config({**BASE, "api_url": None, "region": "eu"}).api_url == (
+        EU_API_URL
+    )
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "\t\n", "/", " / "])
+def test_an_empty_api_url_is_an_error_never_the_us_host(empty: str) -> None:
+    for config in ({**BASE, "api_url": empty}, {**BASE, "api_url": empty, "region": "us"}):
+        with pytest.raises(VibesConfigError) as info:
+            VibesSettings.from_config(config)
+        message = str(info.value)
+        assert "'api_url' is empty" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com",
+        "HTTP://example.com:80/",
+        "http://10.0.0.5:8080",
+        "http://192.0.2.2",
+        "http://[fd00::2]:80",
+        "http://localhost.example.com",
+        "http://127.0.0.1.nip.io",
+        "http://vm",  # names are not resolved: only localhost is loopback by its spelling
+    ],
+)
+def test_plain_http_is_refused_unless_the_host_is_loopback(url: str) -> None:
+    with pytest.raises(VibesConfigError) as info:
+        VibesSettings.from_config({**BASE, "api_url": url})
+    message = str(info.value)
+    assert "'api_url' must use https" in message and "\n" not in message
+    assert SECRET not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://127.1.2.3",
+        "http://localhost:9",
+        "http://LOCALHOST",
+        "http://[::1]:8080",
+        "http://[::ffff:127.0.0.1]:1",
+        "https://example.com",
+    ],
+)
+def test_https_and_loopback_http_are_accepted(url: str) -> None:
+    assert VibesSettings.from_config({**BASE, "api_url": url}).api_url == url.rstrip("/")
 
 
 def test_settings_coerce_numbers_from_text() -> None:

@@ -152,3 +152,36 @@ def test_meltano_config_test_target_vibes_reads_credentials_and_writes_nothing(
     assert after_good["by_status"] == {"200": 1}
     assert after_bad["by_status"] == {"200": 1, "401": 1}
     assert all(route.startswith("GET ") for route in after_bad["by_route"])
+
+
+def test_dev_environment_without_its_emulator_url_stops_at_start_up(
+    meltano: Path, state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unset (or empty) VIBES_EMULATOR_URL must not send `dev` to the production US host.
+
+    Meltano drops a setting whose value expands to nothing, so `api_url: ${VAR}` alone
+    would reach the plugins as no api_url at all, the US host; meltano.yml's `${VAR}/`
+    reaches them as "/", which both plugins refuse before any connection.
+    """
+    monkeypatch.delenv("VIBES_EMULATOR_URL", raising=False)
+    env = {"MELTANO_DATABASE_URI": f"sqlite:///{state_dir / 'meltano.db'}"}
+    for variable in ({}, {"VIBES_EMULATOR_URL": ""}):
+        printed = run_meltano(
+            ["--environment=dev", "config", "--unsafe", "print", "tap-vibes"], {**env, **variable}
+        )
+        assert printed.returncode == 0, printed.stderr[-2000:]
+        assert json.loads(printed.stdout)["api_url"] == "/"
+
+    for command, shows_the_reason in (
+        (["config", "test", "tap-vibes"], True),
+        (["invoke", "tap-vibes", "--discover"], True),
+        (["invoke", "target-vibes"], True),
+        # Meltano shows only a loader's last line here, the SDK's "Config validation failed".
+        (["config", "test", "target-vibes"], False),
+    ):
+        run = run_meltano(["--environment=dev", *command], env)
+        output = run.stdout + run.stderr
+        assert run.returncode != 0, (command, output[-2000:])
+        assert "Plugin configuration is valid" not in output
+        if shows_the_reason:
+            assert "setting 'api_url' is empty" in output, (command, output[-2000:])
