@@ -19,6 +19,7 @@ from typing import Any
 
 from target_vibes.failures import SystematicRejects
 from target_vibes.outcomes import Outcome, Result
+from vibes_api.masking import mask_text
 
 EARLY_STOP_RECORDS = 25
 # Quoted values and numbers differ between records rejected for the same reason.
@@ -81,7 +82,7 @@ class FirstRecordsWatch:
         self.held = []
         return SystematicRejects(
             f"stream {self.stream}: the first {self.limit} records were all rejected for the "
-            f"same reason: {example.reason}. The run stopped before sending the rest; fix "
+            f"same reason: {mask_text(example.reason or '')}. The run stopped before sending the rest; fix "
             "the cause (the records, the 'streams' setting, the company's custom fields or "
             "the credentials) and rerun from the last STATE: nothing past these records was "
             "acknowledged, so the rerun sends them again",
