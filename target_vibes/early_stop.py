@@ -83,8 +83,8 @@ class FirstRecordsWatch:
         return SystematicRejects(
             f"stream {self.stream}: the first {self.limit} records were all rejected for the "
             f"same reason: {mask_text(example.reason or '')}. The run stopped before sending "
-            "the rest; fix the cause (the records, the 'streams' setting, the company's custom fields or "
-            "the credentials) and rerun from the last STATE: nothing past these records was "
-            "acknowledged, so the rerun sends them again",
+            "the rest; fix the cause (the records, the 'streams' setting, the company's "
+            "custom fields or the credentials) and rerun from the last STATE: nothing past "
+            "these records was acknowledged, so the rerun sends them again",
             authentication=example.status in _AUTHENTICATION,
         )
