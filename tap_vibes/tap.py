@@ -71,7 +71,9 @@ class TapVibes(Tap):
             description=(
                 "CSV file of persons to read (streams persons and subscribers): a header "
                 "naming person_key, external_person_id or mdn (E.164, e.g. +15551234567), "
-                "then one id per row. Without it those two streams emit nothing."
+                "then one person per row (blank lines are skipped; in a row with several "
+                "ids, person_key wins, then external_person_id, then mdn). Without it those "
+                "two streams emit nothing."
             ),
         ),
         th.Property(
@@ -89,7 +91,9 @@ class TapVibes(Tap):
             th.StringType,
             description=(
                 "Vibes' daily extract files: a local directory, or "
-                "sftp://user@host:port/files/out with sftp_private_key_path. With it, "
+                "sftp://user@host:port/files/out with sftp_private_key_path (a directory "
+                "with no extract but one folder below that has them, such as files/out, is "
+                "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
                 "file date) and persons hydrates the person keys they name (docs/files.md)."
             ),

@@ -233,7 +233,7 @@ def open_extracts(config: Mapping[str, Any]) -> ExtractSource:
         raise ExtractError("extracts_path is not set")
     if is_sftp(location):
         return SftpExtracts(sftp_session(config, location))
-    return LocalExtracts(location)
+    return LocalExtracts.locate(location, config.get("company_key"))
 
 
 def sftp_session(config: Mapping[str, Any], url: str) -> SftpSession:

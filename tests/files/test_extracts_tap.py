@@ -118,3 +118,24 @@ def test_old_names_load_and_a_malformed_row_is_reported(
     run = run_tap(extracts_config(emulator, via, tmp_path), streams=("subscribers",))
     assert len(run.records["subscribers"]) == len(lines) - 2  # header and the bad row
     assert any("SUBSCRIPTIONS2024-03-01.TXT, line 3" in w for w in run.warnings)
+
+
+def test_a_folder_above_the_extracts_is_read_from_below_with_a_warning(
+    files_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator = files_emulator
+    emulator.control.call("POST", "extracts", {"date": "2024-03-01"})
+    exact = run_tap(extracts_config(emulator, "directory", tmp_path), streams=STREAMS)
+    root = _out(emulator).parent.parent  # the folder above files/out
+    above = run_tap({**emulator.config(), "extracts_path": str(root)}, streams=STREAMS)
+    assert above.records == exact.records and above.records["subscribers"]
+    assert any(
+        f"extracts_path {root} holds no extract file; reading the extracts in {_out(emulator)}" in w
+        for w in above.warnings
+    )
+
+    empty = tmp_path / "empty"
+    (empty / "files" / "in").mkdir(parents=True)
+    nothing = run_tap({**emulator.config(), "extracts_path": str(empty)}, streams=STREAMS)
+    assert not nothing.records["subscribers"]
+    assert any(f"extracts_path {empty} holds no extract file" in w for w in nothing.warnings)
