@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
+from tap_vibes.failures import expected_failure
 from tap_vibes.session import TapSession
+from tap_vibes.settings_check import check_settings
 from tap_vibes.streams.broadcasts import BroadcastsStream
 from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
 from tap_vibes.streams.changes import with_journal_streams
@@ -121,6 +124,25 @@ class TapVibes(Tap):
             ),
         ),
     ).to_dict()
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:
+        """The command line: an expected failure ends with one line saying what failed and
+        its exit code (README: Exit codes), not a traceback."""
+        try:
+            super().invoke(**kwargs)
+        except Exception as exc:
+            failure = expected_failure(exc)
+            if failure is None:
+                raise
+            code, message = failure
+            cls.logger.error("%s", message)
+            sys.exit(code)
+
+    def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, validate_config=validate_config, **kwargs)
+        if validate_config:  # as the SDK validates the config: syncs and --test, not --discover
+            check_settings(self.config)
 
     def discover_streams(self) -> list[Stream]:
         # callback_journal swaps in the journal streams (tap_vibes/streams/changes.py).
