@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,7 @@ class TapVibes(Tap):
             sys.exit(code)
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
+        kwargs["state"] = state_value(kwargs.get("state"), self.logger)
         super().__init__(*args, validate_config=validate_config, **kwargs)
         if validate_config:  # as the SDK validates the config: syncs and --test, not --discover
             check_settings(self.config)
@@ -174,3 +176,15 @@ class TapVibes(Tap):
         streams = list(self.streams.values())
         if streams and stream is streams[-1]:
             self.close_session()
+
+
+def state_value(state: Any, logger: logging.Logger) -> Any:
+    """The state to resume from: a whole STATE message saved instead of its value (the last
+    line of a run's output) would otherwise read as no bookmarks and resync everything."""
+    if isinstance(state, dict) and state.get("type") == "STATE" and "value" in state:
+        logger.warning(
+            'The state file holds a whole STATE message; resuming from its "value" '
+            "(save only the value next time)."
+        )
+        return state["value"]
+    return state
