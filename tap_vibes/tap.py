@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import weakref
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Tap
@@ -57,8 +59,10 @@ class TapVibes(Tap):
             "start_date",
             th.DateTimeType,
             description=(
-                "Earliest replication value to emit when a stream has no bookmark yet "
-                "(e.g. 2024-01-01T00:00:00Z). Records older than it are skipped."
+                "Earliest replication value to emit when a stream has no bookmark yet: an "
+                "ISO-8601 date or date-time (e.g. 2024-01-01T00:00:00Z). Records older than "
+                "it are skipped; journal streams compare it with the events' event_date, "
+                "extract streams with the files' dates."
             ),
         ),
         th.Property(
@@ -66,7 +70,9 @@ class TapVibes(Tap):
             th.DateTimeType,
             description=(
                 "If set, records whose replication value is at or after it are skipped "
-                "(for bounded backfills)."
+                "(for bounded backfills). Journal streams stop at the first event dated at "
+                "or after it (the rest waits for the next run); extract streams read the "
+                "files dated before its day."
             ),
         ),
         th.Property(
@@ -87,7 +93,7 @@ class TapVibes(Tap):
                 "Path of the journal written by `vibes-callbacks serve`. With it, persons, "
                 "subscribers, participants and wallet_item_events emit the changes Vibes "
                 "called back with, after their bookmark (a journal position); persons need "
-                "no request, and person_ids_file is not read."
+                "no request (cannot be set with person_ids_file)."
             ),
         ),
         th.Property(
@@ -99,7 +105,8 @@ class TapVibes(Tap):
                 "with no extract but one folder below that has them, such as files/out, is "
                 "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
-                "file date) and persons hydrates the person keys they name (docs/files.md)."
+                "file date) and persons hydrates the person keys they name (docs/files.md); "
+                "cannot be set with person_ids_file."
             ),
         ),
         th.Property(
@@ -130,15 +137,14 @@ class TapVibes(Tap):
     def invoke(cls, **kwargs: Any) -> None:
         """The command line: an expected failure ends with one line saying what failed and
         its exit code (README: Exit codes), not a traceback."""
-        try:
+        with ending_expected_failures(cls.logger):
             super().invoke(**kwargs)
-        except Exception as exc:
-            failure = expected_failure(exc)
-            if failure is None:
-                raise
-            code, message = failure
-            cls.logger.error("%s", message)
-            sys.exit(code)
+
+    @classmethod
+    def cb_test(cls, *args: Any, **kwargs: Any) -> None:
+        """``--test``, which the SDK runs before ``invoke``: the same exit codes."""
+        with ending_expected_failures(cls.logger):
+            super().cb_test(*args, **kwargs)
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         kwargs["state"] = state_value(kwargs.get("state"), self.logger)
@@ -176,6 +182,19 @@ class TapVibes(Tap):
         streams = list(self.streams.values())
         if streams and stream is streams[-1]:
             self.close_session()
+
+
+@contextlib.contextmanager
+def ending_expected_failures(logger: logging.Logger) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        failure = expected_failure(exc)
+        if failure is None:
+            raise
+        code, message = failure
+        logger.error("%s", message)
+        sys.exit(code)
 
 
 def state_value(state: Any, logger: logging.Logger) -> Any:

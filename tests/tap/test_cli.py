@@ -153,3 +153,11 @@ def test_a_whole_state_message_saved_as_the_state_resumes_from_its_value(
     assert again.records["broadcasts"] == by_value.records["broadcasts"]
     assert len(again.records["broadcasts"]) < len(first.records["broadcasts"])
     assert any("holds a whole STATE message" in w for w in again.warnings)
+
+
+def test_test_mode_checks_the_settings_too(tmp_path: Path) -> None:
+    config = {"company_key": "c", "username": "u", "password": "p", "end_date": "tomorrow"}
+    result = tap_cli("--config", write_config(tmp_path, config), "--test")
+    assert result.returncode == exit_codes.BAD_CONFIG, result.stderr[-3000:]
+    assert "setting 'end_date' must be" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
