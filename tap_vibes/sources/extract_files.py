@@ -113,43 +113,49 @@ def _holds_extracts(folder: Path, company_key: str | None) -> bool:
     return bool(select_extracts(names, company_key))
 
 
+def folder_to_read(setting: str, below: list[str]) -> str:
+    """For an extracts_path that holds no extract: the one folder below it that does (the
+    setting named the folder above ``files/out``), with a warning; with none or several,
+    the setting's own folder, and the warning names them."""
+    if len(below) == 1:
+        logger.warning(
+            "extracts_path %s holds no extract file; reading the extracts in %s, below it "
+            "(set extracts_path to that folder to silence this warning)",
+            setting,
+            below[0],
+        )
+        return below[0]
+    if below:
+        logger.warning(
+            "extracts_path %s holds no extract file; several folders below it do: %s. "
+            "Set extracts_path to one of them.",
+            setting,
+            ", ".join(below),
+        )
+    else:
+        logger.warning(
+            "extracts_path %s holds no extract file (names such as "
+            "current_subscribers_<company>_<date>.txt), nor does any folder below it",
+            setting,
+        )
+    return setting
+
+
 class LocalExtracts:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
 
     @classmethod
     def locate(cls, directory: str | Path, company_key: str | None = None) -> LocalExtracts:
-        """``directory``; or, when it holds no extract but one folder below it does (the
-        setting named the folder above ``files/out``), that folder, with a warning. With
-        none or several such folders, ``directory`` stays, and the warning names them."""
+        """``directory``, or the one folder below it that holds the extracts (see
+        ``folder_to_read``)."""
         here = Path(directory)
         if not here.is_dir():
             raise ExtractError(f"extracts_path {here}: not a directory")
         if _holds_extracts(here, company_key):
             return cls(here)
-        below = extract_folders(here, company_key)
-        if len(below) == 1:
-            logger.warning(
-                "extracts_path %s holds no extract file; reading the extracts in %s, below it "
-                "(set extracts_path to that folder to silence this warning)",
-                here,
-                below[0],
-            )
-            return cls(below[0])
-        if below:
-            logger.warning(
-                "extracts_path %s holds no extract file; several folders below it do: %s. "
-                "Set extracts_path to one of them.",
-                here,
-                ", ".join(str(f) for f in below),
-            )
-        else:
-            logger.warning(
-                "extracts_path %s holds no extract file (names such as "
-                "current_subscribers_<company>_<date>.txt), nor does any folder below it",
-                here,
-            )
-        return cls(here)
+        below = [str(f) for f in extract_folders(here, company_key)]
+        return cls(folder_to_read(str(here), below))
 
     def describe(self) -> str:
         return str(self.directory)
