@@ -101,8 +101,8 @@ class TapVibes(Tap):
             th.StringType,
             description=(
                 "Vibes' daily extract files: a local directory, or "
-                "sftp://user@host:port/files/out with sftp_private_key_path (a directory "
-                "with no extract but one folder below that has them, such as files/out, is "
+                "sftp://user@host:port/files/out with sftp_private_key_path (a location "
+                "with no extract but a folder below it that has them, such as files/out, is "
                 "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
                 "file date) and persons hydrates the person keys they name (docs/files.md); "
