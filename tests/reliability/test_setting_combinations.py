@@ -15,6 +15,7 @@ import pytest
 from tests.reliability.support import ProcessRun, run_process, tap_command, write_json
 from tests.tap.harness import DirectReader, select_streams, write_ids_file
 from vibes_api import exit_codes
+from vibes_api.errors import VibesConfigError
 from vibes_callbacks.journal import Journal
 from vibes_emulator.testing import RunningEmulator
 
@@ -98,7 +99,7 @@ def tap(
     extra: list[str] = []
     try:
         catalog = select_streams(config, streams)
-    except Exception:  # the settings are refused: the process must say so itself
+    except VibesConfigError:  # the settings are refused: the process must say so itself
         catalog = None
     if catalog is not None:
         extra = ["--catalog", str(write_json(tmp_path / "catalog.json", catalog))]

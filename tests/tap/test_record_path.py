@@ -29,7 +29,8 @@ def _without_clock(run: TapRun, *, signposts: bool = False) -> list[dict[str, An
     if signposts:
         for message in messages:
             for bookmark in message.get("value", {}).get("bookmarks", {}).values():
-                bookmark.pop("replication_key_signpost", None)
+                for entry in [bookmark, *bookmark.get("partitions", [])]:
+                    entry.pop("replication_key_signpost", None)
     return messages
 
 
@@ -64,6 +65,19 @@ def test_direct_path_keeps_the_sdks_state_cadence(
 
     monkeypatch.setattr(VibesStream, "_direct_writer", lambda self: None)
     through_sdk = run_tap(seeded_emulator.config(), streams=("broadcasts",))
+    assert _without_clock(direct, signposts=True) == _without_clock(through_sdk, signposts=True)
+
+
+def test_direct_path_keeps_the_sdks_state_cadence_on_unsorted_child_streams(
+    seeded_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wallet_items (unsorted, per-campaign progress markers) with a STATE every 5 records:
+    the same messages, STATE included, as the SDK's own path."""
+    monkeypatch.setattr(VibesStream, "STATE_MSG_FREQUENCY", 5)
+    direct = run_tap(seeded_emulator.config(), streams=STREAMS)
+    assert len(direct.states) > len(direct.records["wallet_campaigns"]) + 1
+    monkeypatch.setattr(VibesStream, "_direct_writer", lambda self: None)
+    through_sdk = run_tap(seeded_emulator.config(), streams=STREAMS)
     assert _without_clock(direct, signposts=True) == _without_clock(through_sdk, signposts=True)
 
 
