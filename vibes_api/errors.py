@@ -101,7 +101,8 @@ class VibesAPIError(VibesRequestError):
 
     @property
     def hint(self) -> str:
-        """What to change, for the statuses whose cause is a setting."""
+        """What to change, for the statuses whose cause is always a setting (a 403 may be a
+        refused action, such as changing a broadcast already sent: no hint)."""
         return _HINTS.get(self.status, "")
 
     def __str__(self) -> str:
@@ -170,7 +171,6 @@ _HINTS = {
         "check username and password (the US and EU hosts have separate credentials: "
         "check region/api_url too)"
     ),
-    403: "check company_key: these credentials may not use that company",
 }
 
 
