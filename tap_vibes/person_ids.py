@@ -1,10 +1,13 @@
 """The ``person_ids_file`` setting: a CSV of persons to hydrate, read as a stream.
 
 The header names at least one of ``person_key``, ``external_person_id`` or ``mdn`` (other
-columns are ignored); each row gives one id in one of those columns. Errors name the file
-and the line, and never echo the row (it may hold a phone number). The file is read lazily,
-so a million ids never sit in memory at once; ``check()`` is a fast first pass that finds
-bad rows before any request is made.
+columns are ignored). Files come as people export them: a BOM, CRLF line ends, blank lines
+(skipped), values quoted or padded with spaces. A row may fill several id columns (a CRM
+export that has both keys): the first of ``person_key``, ``external_person_id``, ``mdn``
+wins, as that is the order in which an id names one Vibes person most directly. A row with
+other values but no id is an error. Errors name the file and the line, and never echo the
+row (it may hold a phone number). The file is read lazily, so a million ids never sit in
+memory at once; ``check()`` is a fast first pass that finds bad rows before any request.
 """
 
 from __future__ import annotations
@@ -19,6 +22,17 @@ from vibes_api.masking import mask_mdn, mask_text
 
 IdKind = Literal["person_key", "external_person_id", "mdn"]
 ID_COLUMNS: tuple[IdKind, ...] = ("person_key", "external_person_id", "mdn")
+"""The id columns in order of precedence, when a row fills more than one."""
+_QUOTES = ('"', "'")
+
+
+def clean_value(text: str) -> str:
+    """A cell without padding and without one pair of quotes around it (``"k1"`` or
+    ``'k1'`` left over when a spreadsheet quotes a value the CSV layer did not unquote)."""
+    value = text.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES:
+        value = value[1:-1].strip()
+    return value
 
 
 class PersonIdsFileError(ValueError):
@@ -74,20 +88,21 @@ class PersonIdsFile:
                 ) from None
 
     def _rows(self, reader: Iterator[list[str]]) -> Iterator[PersonId]:
-        header = next(reader, None)
+        header = next((row for row in reader if any(clean_value(cell) for cell in row)), None)
         line = getattr(reader, "line_num", 1)
         columns = self._id_columns(header, line)
         for row in reader:
             line = getattr(reader, "line_num", line + 1)
-            found = [(kind, row[i].strip()) for kind, i in columns if i < len(row)]
+            if not any(clean_value(cell) for cell in row):
+                continue  # a blank line (or a row of empty cells) names nobody
+            found = [(kind, clean_value(row[i])) for kind, i in columns if i < len(row)]
             ids = [(kind, value) for kind, value in found if value]
-            if len(ids) != 1:
-                problem = "no id" if not ids else f"{len(ids)} ids (give one per row)"
+            if not ids:
                 raise PersonIdsFileError(
-                    f"person_ids_file {self.path}, line {line}: {problem} in columns "
+                    f"person_ids_file {self.path}, line {line}: no id in columns "
                     f"{', '.join(kind for kind, _ in columns)}"
                 )
-            kind, value = ids[0]
+            kind, value = ids[0]  # columns are in order of precedence
             yield PersonId(kind, value, line)
 
     def _id_columns(self, header: list[str] | None, line: int) -> list[tuple[IdKind, int]]:
@@ -96,7 +111,7 @@ class PersonIdsFile:
                 f"person_ids_file {self.path}: empty; the first line must be a header naming "
                 f"one of {', '.join(ID_COLUMNS)}"
             )
-        names = [name.strip().lower() for name in header]
+        names = [clean_value(name).lower() for name in header]
         columns = [(kind, names.index(kind)) for kind in ID_COLUMNS if kind in names]
         if not columns:
             raise PersonIdsFileError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -9,8 +10,10 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_vibes.failures import expected_failure
 from tap_vibes.not_found import MAX_NOT_FOUND_RATIO, MIN_IDS_FOR_RATIO
 from tap_vibes.session import TapSession
+from tap_vibes.settings_check import check_settings
 from tap_vibes.streams.broadcasts import BroadcastsStream
 from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
 from tap_vibes.streams.changes import with_journal_streams
@@ -24,6 +27,7 @@ from tap_vibes.streams.wallet import (
 )
 from tap_vibes.writer import OrjsonSingerWriter
 from vibes_api.errors import VibesConfigError
+from vibes_api.exit_codes import ending_expected_failures
 from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.settings import VibesSettings
@@ -61,8 +65,10 @@ class TapVibes(Tap):
             "start_date",
             th.DateTimeType,
             description=(
-                "Earliest replication value to emit when a stream has no bookmark yet "
-                "(e.g. 2024-01-01T00:00:00Z). Records older than it are skipped."
+                "Earliest replication value to emit when a stream has no bookmark yet: an "
+                "ISO-8601 date or date-time (e.g. 2024-01-01T00:00:00Z). Records older than "
+                "it are skipped; journal streams compare it with the events' event_date, "
+                "extract streams with the files' dates."
             ),
         ),
         th.Property(
@@ -70,7 +76,9 @@ class TapVibes(Tap):
             th.DateTimeType,
             description=(
                 "If set, records whose replication value is at or after it are skipped "
-                "(for bounded backfills)."
+                "(for bounded backfills). Journal streams stop at the first event dated at "
+                "or after it (the rest waits for the next run); extract streams read the "
+                "files dated before its day."
             ),
         ),
         th.Property(
@@ -79,7 +87,9 @@ class TapVibes(Tap):
             description=(
                 "CSV file of persons to read (streams persons and subscribers): a header "
                 "naming person_key, external_person_id or mdn (E.164, e.g. +15551234567), "
-                "then one id per row. Without it those two streams emit nothing."
+                "then one person per row (blank lines are skipped; in a row with several "
+                "ids, person_key wins, then external_person_id, then mdn). Without it those "
+                "two streams emit nothing."
             ),
         ),
         th.Property(
@@ -100,7 +110,7 @@ class TapVibes(Tap):
                 "Path of the journal written by `vibes-callbacks serve`. With it, persons, "
                 "subscribers, participants and wallet_item_events emit the changes Vibes "
                 "called back with, after their bookmark (a journal position); persons need "
-                "no request, and person_ids_file is not read."
+                "no request (cannot be set with person_ids_file)."
             ),
         ),
         th.Property(
@@ -108,9 +118,12 @@ class TapVibes(Tap):
             th.StringType,
             description=(
                 "Vibes' daily extract files: a local directory, or "
-                "sftp://user@host:port/files/out with sftp_private_key_path. With it, "
+                "sftp://user@host:port/files/out with sftp_private_key_path (a location "
+                "with no extract but a folder below it that has them, such as files/out, is "
+                "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
-                "file date) and persons hydrates the person keys they name (docs/files.md)."
+                "file date) and persons hydrates the person keys they name (docs/files.md); "
+                "cannot be set with person_ids_file."
             ),
         ),
         th.Property(
@@ -137,17 +150,32 @@ class TapVibes(Tap):
         ),
     ).to_dict()
 
-    def __init__(self, **kwargs: Any) -> None:
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:
+        """The command line: an expected failure ends with one line saying what failed and
+        its exit code (README: Exit codes), not a traceback."""
+        with ending_expected_failures(cls.logger, expected_failure):
+            super().invoke(**kwargs)
+
+    @classmethod
+    def cb_test(cls, *args: Any, **kwargs: Any) -> None:
+        """``--test``, which the SDK runs before ``invoke``: the same exit codes."""
+        with ending_expected_failures(cls.logger, expected_failure):
+            super().cb_test(*args, **kwargs)
+
+    def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         mask_logger(self.logger)  # also masks the SDK's one-line report of a failed run
-        super().__init__(**kwargs)
+        kwargs["state"] = state_value(kwargs.get("state"), self.logger)
+        super().__init__(*args, validate_config=validate_config, **kwargs)
         self._settings: VibesSettings | None = None
-        if kwargs.get("validate_config", True):
+        if validate_config:
             # At start-up (discovery included, see dynamic_catalog): an empty or plain-http
-            # api_url stops the tap before any connection.
+            # api_url stops the tap before any connection; then the other settings.
             try:
                 self._settings = VibesSettings.from_config(self.config)
             except VibesConfigError as problem:
                 raise ConfigValidationError(str(problem), errors=[str(problem)]) from None
+            check_settings(self.config)
 
     def discover_streams(self) -> list[Stream]:
         # callback_journal swaps in the journal streams (tap_vibes/streams/changes.py).
@@ -179,3 +207,15 @@ class TapVibes(Tap):
         streams = list(self.streams.values())
         if streams and stream is streams[-1]:
             self.close_session()
+
+
+def state_value(state: Any, logger: logging.Logger) -> Any:
+    """The state to resume from: a whole STATE message saved instead of its value (the last
+    line of a run's output) would otherwise read as no bookmarks and resync everything."""
+    if isinstance(state, dict) and state.get("type") == "STATE" and "value" in state:
+        logger.warning(
+            'The state file holds a whole STATE message; resuming from its "value" '
+            "(save only the value next time)."
+        )
+        return state["value"]
+    return state

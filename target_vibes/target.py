@@ -38,7 +38,7 @@ from target_vibes.sinks.connection_check import MELTANO_TEST_STREAM, ConnectionC
 from vibes_api.bridge import AsyncRunner
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConfigError
-from vibes_api.exit_codes import run_command
+from vibes_api.exit_codes import ending_expected_failures
 from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.progress import ProgressCounter, ProgressReporter
@@ -163,6 +163,13 @@ class TargetVibes(Target):
             description="Seconds between progress lines on stderr.",
         ),
     ).to_dict()
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:
+        """The command line: an expected failure ends with one line saying what failed and
+        its exit code (README: Exit codes), not a traceback."""
+        with ending_expected_failures(cls.logger):
+            super().invoke(**kwargs)
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:
@@ -318,10 +325,5 @@ class TargetVibes(Target):
             )
 
 
-def main() -> None:
-    """The target-vibes command: expected failures end with one line and their exit code."""
-    run_command(TargetVibes.cli, TargetVibes.name)
-
-
 if __name__ == "__main__":
-    main()
+    TargetVibes.cli()

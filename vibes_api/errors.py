@@ -30,13 +30,38 @@ class VibesConfigError(VibesError, ValueError):
 
 
 class VibesRequestError(VibesError):
-    """A call to Vibes failed; base of API (status) and transport (no usable answer) errors."""
+    """A call to Vibes failed; base of API (status) and transport (no usable answer) errors.
+
+    ``args[0]`` is the whole message (``str(error)``), not the method: loggers that print an
+    exception's first argument, as the Singer SDK's does, then say what failed.
+    """
 
     def __init__(self, method: str, path: str, *, attempts: int = 1) -> None:
         super().__init__(method, path)
         self.method = method
         self.path = path
+        self._settled = False
         self.attempts = attempts
+
+    @property
+    def attempts(self) -> int:
+        """How many attempts were made (the client sets it once retries end)."""
+        return self._attempts
+
+    @attempts.setter
+    def attempts(self, value: int) -> None:
+        self._attempts = value
+        if self._settled:
+            self._settle_message()
+
+    def _settle_message(self) -> None:
+        """Called last by every constructor, once ``__str__`` has what it needs."""
+        self._settled = True
+        self.args = (str(self),)
+
+    def __reduce__(self) -> Any:
+        # args hold the message, not the constructor's arguments: copy the attributes.
+        return (_rebuild, (type(self), self.__dict__))
 
     @property
     def maybe_processed(self) -> bool:
@@ -70,6 +95,7 @@ class VibesAPIError(VibesRequestError):
         self.status = status
         self.errors: list[dict[str, Any]] = list(errors or [])
         self.reason = reason or _phrase(status)
+        self._settle_message()
 
     @property
     def messages(self) -> list[str]:
@@ -82,10 +108,17 @@ class VibesAPIError(VibesRequestError):
         # gave up waiting) may come after the write was applied.
         return self.status >= 500 and self.status != 503
 
+    @property
+    def hint(self) -> str:
+        """What to change, for the statuses whose cause is always a setting (a 403 may be a
+        refused action, such as changing a broadcast already sent: no hint)."""
+        return _HINTS.get(self.status, "")
+
     def __str__(self) -> str:
         head = f"{self.method} {self.shown_path} -> {self.status} {self.reason}".rstrip()
         detail = mask_text("; ".join(self.messages))
-        return f"{head}: {detail} {self._suffix()}" if detail else f"{head} {self._suffix()}"
+        text = f"{head}: {detail} {self._suffix()}" if detail else f"{head} {self._suffix()}"
+        return f"{text}: {self.hint}" if self.hint else text
 
     def __repr__(self) -> str:
         return (
@@ -143,6 +176,21 @@ _BY_STATUS: dict[int, type[VibesAPIError]] = {
 }
 
 
+_HINTS = {
+    401: (
+        "check username and password (the US and EU hosts have separate credentials: "
+        "check region/api_url too)"
+    ),
+}
+
+
+def _rebuild(cls: type[VibesRequestError], attributes: dict[str, Any]) -> VibesRequestError:
+    error = cls.__new__(cls)
+    error.__dict__.update(attributes)
+    error._settle_message()
+    return error
+
+
 class VibesTransportError(VibesRequestError):
     """No usable answer: connection refused or dropped, timeout, truncated or non-JSON body.
 
@@ -165,6 +213,7 @@ class VibesTransportError(VibesRequestError):
         self.kind = kind
         self.detail = detail
         self.status = status
+        self._settle_message()
 
     @property
     def messages(self) -> list[str]:
@@ -192,6 +241,7 @@ class VibesResponseError(VibesRequestError):
     def __init__(self, method: str, path: str, detail: str, *, attempts: int = 1) -> None:
         super().__init__(method, path, attempts=attempts)
         self.detail = detail
+        self._settle_message()
 
     def __str__(self) -> str:
         detail = mask_text(self.detail)

@@ -7,9 +7,14 @@ else is a bug or an outage and exits 1 with the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+from singer_sdk.exceptions import ConfigValidationError
+
+from vibes_api.errors import VibesConfigError, VibesForbidden, VibesUnauthorized
 
 OK = 0
 FAILED = 1  # Vibes kept failing after retries, or an unexpected error (a bug)
@@ -25,10 +30,34 @@ class ExpectedFailure(Exception):
     exit_code = FAILED
 
 
-def run_command(command: Callable[[], object], logger_name: str) -> None:
-    """Run a console script; an ExpectedFailure ends it with one line and its exit code."""
+Classifier = Callable[[BaseException], "tuple[int, str] | None"]
+
+
+def expected(error: BaseException) -> tuple[int, str] | None:
+    """(exit code, message) for the failures every command expects; None for the others."""
+    if isinstance(error, ExpectedFailure):
+        return error.exit_code, str(error)
+    if isinstance(error, ConfigValidationError):
+        return BAD_CONFIG, "config is not valid: " + "; ".join(error.errors)
+    if isinstance(error, VibesConfigError):
+        return BAD_CONFIG, str(error)
+    if isinstance(error, VibesUnauthorized | VibesForbidden):
+        return AUTHENTICATION, str(error)
+    return None
+
+
+@contextlib.contextmanager
+def ending_expected_failures(
+    logger: logging.Logger, more: Classifier | None = None
+) -> Iterator[None]:
+    """Run a command; an expected failure (``expected`` or the command's own ``more``) ends
+    it with one line and its exit code, anything else keeps its traceback."""
     try:
-        command()
-    except ExpectedFailure as failure:
-        logging.getLogger(logger_name).error("%s", failure)
-        sys.exit(failure.exit_code)
+        yield
+    except Exception as error:
+        failure = (more(error) if more else None) or expected(error)
+        if failure is None:
+            raise
+        code, message = failure
+        logger.error("%s", message)
+        sys.exit(code)

@@ -148,6 +148,13 @@ class SftpSession:
 
         return runner.run(names())
 
+    def listdir_if_exists(self, path: str) -> list[str] | None:
+        """The names in ``path``, or None when there is no such folder."""
+        try:
+            return self.listdir(path)
+        except asyncssh.SFTPNoSuchFile:
+            return None
+
     def download(self, name: str, local: Path) -> None:
         runner, sftp = self._client()
         runner.run(sftp.get(self._path(name), str(local)))

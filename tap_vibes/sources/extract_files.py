@@ -82,9 +82,80 @@ class ExtractSource(Protocol):
     def open_text(self, name: str) -> AbstractContextManager[IO[str]]: ...
 
 
+_SEARCH_DEPTH = 3
+
+
+def extract_folders(directory: Path, company_key: str | None = None) -> list[Path]:
+    """Folders at most three levels below ``directory`` that hold extracts, nearest first
+    (Vibes' SFTP layout and the emulator put them in ``files/out``)."""
+    found: list[Path] = []
+    level = [directory]
+    for _ in range(_SEARCH_DEPTH):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                children = sorted(p for p in folder.iterdir() if p.is_dir())
+            except OSError:
+                continue
+            below.extend(children)
+        found.extend(f for f in below if _holds_extracts(f, company_key))
+        if found:
+            return found
+        level = below
+    return found
+
+
+def _holds_extracts(folder: Path, company_key: str | None) -> bool:
+    try:
+        names = [p.name for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return False
+    return bool(select_extracts(names, company_key))
+
+
+def folder_to_read(setting: str, below: list[str]) -> str:
+    """For an extracts_path that holds no extract: the one folder below it that does (the
+    setting named the folder above ``files/out``), with a warning; with none or several,
+    the setting's own folder, and the warning names them."""
+    if len(below) == 1:
+        logger.warning(
+            "extracts_path %s holds no extract file; reading the extracts in %s, below it "
+            "(set extracts_path to that folder to silence this warning)",
+            setting,
+            below[0],
+        )
+        return below[0]
+    if below:
+        logger.warning(
+            "extracts_path %s holds no extract file; several folders below it do: %s. "
+            "Set extracts_path to one of them.",
+            setting,
+            ", ".join(below),
+        )
+    else:
+        logger.warning(
+            "extracts_path %s holds no extract file (names such as "
+            "current_subscribers_<company>_<date>.txt), nor does any folder below it",
+            setting,
+        )
+    return setting
+
+
 class LocalExtracts:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
+
+    @classmethod
+    def locate(cls, directory: str | Path, company_key: str | None = None) -> LocalExtracts:
+        """``directory``, or the one folder below it that holds the extracts (see
+        ``folder_to_read``)."""
+        here = Path(directory)
+        if not here.is_dir():
+            raise ExtractError(f"extracts_path {here}: not a directory")
+        if _holds_extracts(here, company_key):
+            return cls(here)
+        below = [str(f) for f in extract_folders(here, company_key)]
+        return cls(folder_to_read(str(here), below))
 
     def describe(self) -> str:
         return str(self.directory)

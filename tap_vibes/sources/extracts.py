@@ -30,6 +30,7 @@ from tap_vibes.sources.extract_files import (
     LocalExtracts,
     MalformedHandler,
     Row,
+    folder_to_read,
     read_rows,
     select_extracts,
 )
@@ -232,8 +233,8 @@ def open_extracts(config: Mapping[str, Any]) -> ExtractSource:
     if not location:
         raise ExtractError("extracts_path is not set")
     if is_sftp(location):
-        return SftpExtracts(sftp_session(config, location))
-    return LocalExtracts(location)
+        return SftpExtracts(sftp_session(config, location), config.get("company_key"))
+    return LocalExtracts.locate(location, config.get("company_key"))
 
 
 def sftp_session(config: Mapping[str, Any], url: str) -> SftpSession:
@@ -250,20 +251,38 @@ class SftpExtracts:
     """Extracts in Vibes' ``/files/out``: each file is copied to a temporary local file
     (streamed to disk, never held in memory), read, then deleted."""
 
-    def __init__(self, session: SftpSession) -> None:
+    BELOW = ("files/out", "out")
+    """Where extracts may be below a location that holds none (Vibes' SFTP layout)."""
+
+    def __init__(self, session: SftpSession, company_key: str | None = None) -> None:
         self.session = session
+        self.company_key = company_key
+        self.folder = session.location.path
 
     def describe(self) -> str:
         return str(self.session.location)
 
     def names(self) -> list[str]:
-        return self.session.listdir()
+        names = self.session.listdir(self.folder)
+        if self.folder != self.session.location.path or select_extracts(names, self.company_key):
+            return names
+        base = self.folder.rstrip("/")
+        below: dict[str, list[str]] = {}
+        for sub in self.BELOW:
+            listed = self.session.listdir_if_exists(f"{base}/{sub}")
+            if listed and select_extracts(listed, self.company_key):
+                below[f"{base}/{sub}"] = listed
+        chosen = folder_to_read(self.folder, list(below)[:1])
+        if chosen == self.folder:
+            return names
+        self.folder = chosen
+        return below[chosen]
 
     @contextmanager
     def open_text(self, name: str) -> Iterator[IO[str]]:
         with tempfile.TemporaryDirectory(prefix="vibes-extract-") as folder:
             local = Path(folder) / name
-            self.session.download(name, local)
+            self.session.download(f"{self.folder.rstrip('/')}/{name}", local)
             with local.open(encoding="utf-8-sig", newline="") as handle:
                 yield handle
 

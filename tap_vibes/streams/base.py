@@ -256,6 +256,9 @@ class VibesStream(Stream):
         else:
             writer, alias = direct
             writer.write_record(alias, record, self._stream_version)
+            # As the SDK's own does: the state now lags the records, so the next
+            # STATE_MSG_FREQUENCY checkpoint writes it (tests/tap/test_record_path.py).
+            self.state_manager.is_flushed = False
 
     def _direct_writer(self) -> tuple[OrjsonSingerWriter, str] | None:
         """The writer and stream alias when records can skip the SDK's message step:

@@ -11,11 +11,13 @@ no request is made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from tap_vibes.settings_check import setting_instant
 from tap_vibes.sources.callback_journal import read_changes
 from tap_vibes.streams.base import VibesStream
+from tap_vibes.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
@@ -41,17 +43,39 @@ class JournalStream(VibesStream):
             return
         start = self._start_position(context)
         self.logger.info("Reading stream '%s' from %s after position %d.", self.name, path, start)
-        yield from read_changes(path, self.name, start)
+        yield from self.dated_window(read_changes(path, self.name, start))
+
+    def dated_window(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """start_date and end_date on the events' ``event_date``. Changes dated before
+        start_date are skipped; the read stops at the first change dated at or after
+        end_date, so the bookmark (a position) never passes a change left unread."""
+        since = setting_instant(self.config, "start_date")
+        until = setting_instant(self.config, "end_date")
+        for record in records:
+            when = parse_timestamp(record.get("event_date"))
+            if when is not None and until is not None and when >= until:
+                self.logger.info(
+                    "Stream '%s' stops at journal position %s, the first change dated at or "
+                    "after end_date; it and the changes after it are left for the next run.",
+                    self.name,
+                    record.get(POSITION),
+                )
+                return
+            if when is not None and since is not None and when < since:
+                continue
+            yield record
 
     def _start_position(self, context: types.Context | None) -> int:
+        # The bookmark itself, not the SDK's starting value: with no bookmark the SDK falls
+        # back to start_date, a date-time, which is not a position (start_date is applied
+        # to the events' dates instead, in dated_window).
         state = self.get_context_state(context)
         key, value = state.get("replication_key"), state.get("replication_key_value")
         if key not in (None, POSITION) or not isinstance(value, int | None):
-            # A bookmark from before callback_journal was set (persons' updated_at).
+            # A bookmark from another source (the REST persons' updated_at, an extract date).
             self.drop_bookmark(state, "a journal position; reading the journal from the start")
             return 0
-        bookmark = self.get_starting_replication_key_value(context)
-        return 0 if bookmark is None else int(bookmark)
+        return 0 if value is None else value
 
     def _increment_stream_state(
         self, latest_record: types.Record, *, context: types.Context | None = None

@@ -5,9 +5,11 @@ With ``extracts_path``, ``subscribers`` and ``wallet_item_events`` read the extr
 the journal only what was delivered while the receiver ran), and ``persons`` hydrates the
 person keys the files name (unless ``callback_journal`` is set: then the journal's
 whole-person events stay its source). Bookmark: the date of the last file processed, kept
-as ``YYYY-MM-DD``. Records come in file order, not sorted by that date within a run, so the
-streams declare themselves unsorted: the SDK then promotes the bookmark only when the
-stream is done, and an interrupted run reads its files again rather than skipping a rest.
+as ``YYYY-MM-DD``. Files are read oldest first, one after the other, so the bookmark moves
+to a file's date once its last record is out: a STATE written mid-run names the last whole
+file, and a run killed in the middle of a file resumes at that file, skipping nothing.
+``start_date`` and ``end_date`` choose files by their date: those dated on or after
+start_date's day and before end_date's day.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import copy
 import json
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tap_vibes.person_ids import PersonId
+from tap_vibes.settings_check import setting_instant
 from tap_vibes.sources.extract_files import ExtractFile, ExtractSource, log_malformed
 from tap_vibes.sources.extracts import (
     list_extracts,
@@ -68,9 +72,16 @@ class ExtractStream(VibesStream):
     sorts_records = False
     kind_label: ClassVar[str] = ""
 
+    _reading: str | None = None
+    """The date of the file whose records are going out (its bookmark waits for its end)."""
+
+    @property
+    def is_sorted(self) -> bool:
+        return True  # bookmarks only grow: whole files, oldest first
+
     def extracts(self) -> tuple[ExtractSource, list[ExtractFile]]:
         source = shared_source(self)
-        return source, list_extracts(source, self.config.get("company_key"))
+        return source, within_dates(list_extracts(source, self.config.get("company_key")), self)
 
     def log_sync_costs(self) -> None:
         super().log_sync_costs()
@@ -100,7 +111,10 @@ class ExtractStream(VibesStream):
             after or "the start",
             ", ".join(f.name for f in plan) or "none",
         )
+        self._reading = None
         yield from read_records(source, plan, self.malformed)
+        if plan:  # every planned file is done, the empty ones too
+            self._file_done(plan[-1].day.isoformat(), context)
 
     def malformed(self, file_name: str, line: int, reason: str) -> None:
         self.progress.add(1, "malformed rows")
@@ -109,8 +123,16 @@ class ExtractStream(VibesStream):
     def _increment_stream_state(
         self, latest_record: types.Record, *, context: types.Context | None = None
     ) -> None:
-        # Dates, not instants: skip VibesStream's timestamp normalisation of bookmarks.
-        super(VibesStream, self)._increment_stream_state(latest_record, context=context)
+        # The bookmark is the date of the last whole file: a record of a newer file says
+        # the one before it is done. (Dates, not instants: no timestamp normalisation.)
+        day = latest_record.get(BOOKMARK)
+        if day != self._reading:
+            done, self._reading = self._reading, day
+            if done is not None:
+                self._file_done(done, context)
+
+    def _file_done(self, day: str, context: types.Context | None) -> None:
+        super(VibesStream, self)._increment_stream_state({BOOKMARK: day}, context=context)
 
 
 class ExtractSubscribersStream(ExtractStream):
@@ -159,7 +181,8 @@ class ExtractPersonsStream(PersonsStream):
 
     def person_ids(self) -> Iterable[PersonId] | None:  # type: ignore[override]
         source = shared_source(self)
-        plan = subscriber_plan(list_extracts(source, self.config.get("company_key")), None)
+        files = within_dates(list_extracts(source, self.config.get("company_key")), self)
+        plan = subscriber_plan(files, None)
         self.logger.info("Reading person keys for 'persons' from %d extract file(s).", len(plan))
         return _distinct_keys(read_records(source, plan, log_malformed))
 
@@ -203,6 +226,17 @@ def release_source(stream: VibesStream) -> None:
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def within_dates(files: list[ExtractFile], stream: VibesStream) -> list[ExtractFile]:
+    """The files dated on or after start_date's day and before end_date's day (UTC)."""
+    since = setting_instant(stream.config, "start_date")
+    until = setting_instant(stream.config, "end_date")
+    first = since.astimezone(UTC).date() if since is not None else None
+    stop = until.astimezone(UTC).date() if until is not None else None
+    return [
+        f for f in files if (first is None or f.day >= first) and (stop is None or f.day < stop)
+    ]
 
 
 def _distinct_keys(records: Iterable[dict[str, Any]]) -> Iterator[PersonId]:

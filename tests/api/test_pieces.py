@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import pickle
 import random
 import threading
 from decimal import Decimal
@@ -182,6 +183,24 @@ def test_error_from_vibes_envelope() -> None:
         "GET /companies/demo/mobiledb/persons/abc -> 404 Not Found: Person not found "
         "(after 1 attempt)"
     )
+
+
+def test_an_errors_first_argument_is_its_whole_message() -> None:
+    """Loggers that print args[0] (the Singer SDK's excepthook) say what failed, not "GET";
+    the attempt count the client sets after the fact is in it, and copies keep it."""
+    body = orjson.dumps({"errors": [{"message": "invalid credentials"}]})
+    error = error_for_status(401, "GET", "/companies/demo/mobiledb/subscription_lists", body)
+    error.attempts = 2
+    assert error.args == (str(error),)
+    assert str(error) == (
+        "GET /companies/demo/mobiledb/subscription_lists -> 401 Unauthorized: invalid "
+        "credentials (after 2 attempts): check username and password (the US and EU hosts "
+        "have separate credentials: check region/api_url too)"
+    )
+    copied = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+    assert (type(copied), copied.args, copied.status) == (type(error), error.args, 401)
+    transport = VibesTransportError("timeout", "PUT", "/companies/demo/x", "no answer")
+    assert transport.args == ("PUT /companies/demo/x -> timeout: no answer (after 1 attempt)",)
 
 
 @pytest.mark.parametrize(

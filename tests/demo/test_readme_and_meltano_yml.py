@@ -78,8 +78,19 @@ def readme_commands(text: str) -> list[str]:
     return commands
 
 
+WALKTHROUGH = re.compile(r"<!-- BEGIN walkthrough.*?<!-- END walkthrough -->", re.S)
+WALKTHROUGH_TEST = "tests/test_readme_walkthrough.py::test_every_walkthrough_command_runs"
+
+
 def test_every_readme_command_is_exercised_and_no_mapping_is_stale() -> None:
-    commands = readme_commands(README.read_text(encoding="utf-8"))
+    text = README.read_text(encoding="utf-8")
+    # The walkthrough's commands (multi-line scripts among them) are all run, in order, by
+    # WALKTHROUGH_TEST; the rest of the README is checked command by command.
+    walkthrough = WALKTHROUGH.findall(text)
+    assert len(walkthrough) == 1 and readme_commands(walkthrough[0])
+    path, name = WALKTHROUGH_TEST.split("::")
+    assert f"def {name}(" in (ROOT / path).read_text(encoding="utf-8")
+    commands = readme_commands(WALKTHROUGH.sub("", text))
     assert commands, "no commands found: did the README's code blocks change language?"
     unexercised = [c for c in commands if c not in COMMANDS]
     assert unexercised == [], "README commands without a test: add one and map it in COMMANDS"
@@ -177,14 +188,37 @@ def test_readme_streams_table_matches_the_taps_catalog(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    catalog = {
-        s["tap_stream_id"]: (", ".join(s["key_properties"]), s.get("replication_key") or "none")
-        for s in json.loads(discover.stdout)["streams"]
-    }
+    plain = _catalog(discover.stdout)
     section = README.read_text(encoding="utf-8").split("## Streams", 1)[1].split("\n## ", 1)[0]
     rows = [
         [cell.strip() for cell in line.strip("|").split("|")]
         for line in section.splitlines()
         if line.startswith("| ") and not line.startswith("| Stream ")
     ]
-    assert {row[0]: (row[2], row[3]) for row in rows} == catalog
+    assert {row[0]: (row[2], row[3]) for row in rows if "(" not in row[0]} == plain
+    # Rows "name (with `setting`)": the streams a source setting swaps in or adds.
+    for setting in ("callback_journal", "extracts_path"):
+        config.write_text(
+            json.dumps({"company_key": "c", "username": "u", "password": "p", setting: "x"})
+        )
+        found = subprocess.run(
+            [plugin_docs.plugin_executable("tap-vibes"), "--config", str(config), "--discover"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        swapped = {k: v for k, v in _catalog(found.stdout).items() if plain.get(k) != v}
+        documented = {
+            row[0].split(" (", 1)[0]: (row[2], row[3])
+            for row in rows
+            if re.search(rf"\(.*with `{setting}`", row[0].split(",")[0])
+        }
+        assert swapped.items() <= documented.items(), setting
+        assert all(v == _catalog(found.stdout)[k] for k, v in documented.items()), setting
+
+
+def _catalog(discovered: str) -> dict[str, tuple[str, str]]:
+    return {
+        s["tap_stream_id"]: (", ".join(s["key_properties"]), s.get("replication_key") or "none")
+        for s in json.loads(discovered)["streams"]
+    }

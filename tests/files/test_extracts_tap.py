@@ -118,3 +118,29 @@ def test_old_names_load_and_a_malformed_row_is_reported(
     run = run_tap(extracts_config(emulator, via, tmp_path), streams=("subscribers",))
     assert len(run.records["subscribers"]) == len(lines) - 2  # header and the bad row
     assert any("SUBSCRIPTIONS2024-03-01.TXT, line 3" in w for w in run.warnings)
+
+
+@VIA
+def test_a_folder_above_the_extracts_is_read_from_below_with_a_warning(
+    files_emulator: RunningEmulator, via: str, tmp_path: Path
+) -> None:
+    emulator = files_emulator
+    emulator.control.call("POST", "extracts", {"date": "2024-03-01"})
+    config = extracts_config(emulator, via, tmp_path)
+    exact = run_tap(config, streams=STREAMS)
+    if via == "directory":
+        above, below = str(_out(emulator).parent.parent), str(_out(emulator))
+    else:
+        above = config["extracts_path"].removesuffix("files/out")  # the SFTP root, "/"
+        below = "/files/out"
+    run = run_tap({**config, "extracts_path": above}, streams=STREAMS)
+    assert run.records == exact.records and run.records["subscribers"]
+    assert any(
+        f"holds no extract file; reading the extracts in {below}" in w for w in run.warnings
+    ), run.warnings
+
+    empty = tmp_path / "empty"
+    (empty / "files" / "in").mkdir(parents=True)
+    nothing = run_tap({**emulator.config(), "extracts_path": str(empty)}, streams=STREAMS)
+    assert not nothing.records["subscribers"]
+    assert any(f"extracts_path {empty} holds no extract file" in w for w in nothing.warnings)

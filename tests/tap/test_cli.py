@@ -4,6 +4,7 @@ maps whose stdout is parsed with orjson, and an auth failure that names no secre
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ import orjson
 import pytest
 
 from tap_vibes.tap import TapVibes
+from tests.tap.harness import run_tap
+from vibes_api import exit_codes
 from vibes_emulator.testing import RunningEmulator
 
 TAP = str(Path(sys.executable).parent / "tap-vibes")
@@ -94,3 +97,67 @@ def test_wrong_password_fails_clearly_without_echoing_it(tmp_path: Path) -> None
     assert result.returncode != 0
     assert "401" in result.stderr
     assert "s3cret-Pw-42" not in result.stderr + result.stdout
+
+
+def _bad_extract(tmp_path: Path) -> str:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "subscriptions_demo_2024-03-01.txt").write_text("person_id\tmdn\nP1\t+1555\n")
+    return str(folder)
+
+
+@pytest.mark.parametrize(
+    ("settings", "code", "last_line"),
+    [
+        ({"password": "wrong-pw"}, exit_codes.AUTHENTICATION, "401 Unauthorized"),
+        ({"company_key": None}, exit_codes.BAD_CONFIG, "'company_key' is a required property"),
+        ({"max_retries": "many"}, exit_codes.BAD_CONFIG, "config['max_retries']"),
+        ({"start_date": "yesterday"}, exit_codes.BAD_CONFIG, "setting 'start_date' must be"),
+        ({"person_ids_file": "IDS"}, exit_codes.BAD_CONFIG, "ids.csv, line 3: no id"),
+        ({"extracts_path": "EXTRACT"}, exit_codes.BAD_INPUT, "header lacks subscription_list_id"),
+    ],
+)
+def test_expected_failures_end_with_one_line_and_their_exit_code(
+    tmp_path: Path, settings: dict[str, Any], code: int, last_line: str
+) -> None:
+    ids = tmp_path / "ids.csv"
+    ids.write_text("person_key,name\nk1,a\n,b\n")
+    files = {"IDS": str(ids), "EXTRACT": _bad_extract(tmp_path)} if settings else {}
+    with RunningEmulator() as emulator:
+        config = {**emulator.config(), **{k: files.get(v, v) for k, v in settings.items()}}
+        result = tap_cli("--config", write_config(tmp_path, {k: v for k, v in config.items() if v}))
+    assert result.returncode == code, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert "ERROR" in last and last_line in last, last
+    assert "Traceback" not in result.stderr
+    if code == exit_codes.AUTHENTICATION:
+        assert "check username and password" in last and "wrong-pw" not in result.stderr
+
+
+def test_the_readme_lists_every_exit_code() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `?(\d+)`? \| ", section, flags=re.MULTILINE)
+    codes = {v for k, v in vars(exit_codes).items() if k.isupper() and isinstance(v, int)}
+    assert sorted(int(r) for r in rows) == sorted(codes)
+
+
+def test_a_whole_state_message_saved_as_the_state_resumes_from_its_value(
+    seeded_emulator: RunningEmulator,
+) -> None:
+    first = run_tap(seeded_emulator.config(), streams=("broadcasts",))
+    assert first.records["broadcasts"]
+    message = {"type": "STATE", "value": first.final_state}
+    again = run_tap(seeded_emulator.config(), state=message, streams=("broadcasts",))
+    by_value = run_tap(seeded_emulator.config(), state=first.final_state, streams=("broadcasts",))
+    assert again.records["broadcasts"] == by_value.records["broadcasts"]
+    assert len(again.records["broadcasts"]) < len(first.records["broadcasts"])
+    assert any("holds a whole STATE message" in w for w in again.warnings)
+
+
+def test_test_mode_checks_the_settings_too(tmp_path: Path) -> None:
+    config = {"company_key": "c", "username": "u", "password": "p", "end_date": "tomorrow"}
+    result = tap_cli("--config", write_config(tmp_path, config), "--test")
+    assert result.returncode == exit_codes.BAD_CONFIG, result.stderr[-3000:]
+    assert "setting 'end_date' must be" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr

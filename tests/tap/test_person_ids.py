@@ -36,14 +36,38 @@ def test_single_column_file_with_bom_and_crlf(tmp_path: Path) -> None:
     assert [p.value for p in PersonIdsFile(path)] == ["+15551230001", "+15551230002"]
 
 
+def test_files_as_people_export_them(tmp_path: Path) -> None:
+    """BOM, CRLF, blank lines (trailing too), quoted and padded values, quoted headers, and
+    rows naming several ids: person_key wins, then external_person_id, then mdn."""
+    path = tmp_path / "ids.csv"
+    path.write_bytes(
+        b'\xef\xbb\xbf"Person_Key","external_person_id",mdn,name\r\n'
+        b"k1,ext-1,+15551230001,Ann\r\n"
+        b"\r\n"
+        b",ext-2,+15551230002,Bea\r\n"
+        b', ," +15551230003 ",Cy\r\n'
+        b" 'k4' ,,,Di\r\n"
+        b",,,\r\n"
+        b'"k,5",,,Ed\r\n'
+        b"\r\n\r\n"
+    )
+    assert list(PersonIdsFile(path)) == [
+        PersonId("person_key", "k1", 2),
+        PersonId("external_person_id", "ext-2", 4),
+        PersonId("mdn", "+15551230003", 5),
+        PersonId("person_key", "k4", 6),
+        PersonId("person_key", "k,5", 8),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "line", "phrase"),
     [
         ("id,name\n1,x\n", 1, "header must name one of"),
         ("", None, "empty"),
-        ("person_key\nk1\n\nk3\n", 3, "no id"),
-        ("person_key,mdn\nk1,+15551230001\n", 2, "2 ids"),
-        ("mdn\n+15551230001\n   \n", 3, "no id"),
+        ("\n\n", None, "empty"),
+        ("person_key,name\nk1,a\n,b\nk3,c\n", 3, "no id"),
+        ("mdn,name\n+15551230001,a\n  ,+15551230002\n", 3, "no id"),
     ],
 )
 def test_bad_files_fail_with_file_and_line(
@@ -66,7 +90,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_reading_is_lazy(tmp_path: Path) -> None:
-    path = write(tmp_path, "person_key\nk1\nk2\n\n")
+    path = write(tmp_path, "person_key,name\nk1,a\nk2,b\n,c\n")
     ids = iter(PersonIdsFile(path))
     assert next(ids).value == "k1"  # the bad line 4 is not read yet
     assert next(ids).value == "k2"
@@ -77,7 +101,7 @@ def test_reading_is_lazy(tmp_path: Path) -> None:
 def test_a_bad_ids_file_stops_the_persons_stream_before_any_request(
     tmp_path: Path, emulator: RunningEmulator
 ) -> None:
-    path = write(tmp_path, "person_key\nk1\nk2\n\nk4\n")
+    path = write(tmp_path, "person_key,name\nk1,a\nk2,b\n,c\nk4,d\n")
     emulator.control.reset_stats()
     config = {**emulator.config(), "person_ids_file": str(path)}
     with pytest.raises(PersonIdsFileError, match=r"ids\.csv, line 4: no id"):

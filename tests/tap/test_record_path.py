@@ -22,9 +22,16 @@ from vibes_emulator.testing import RunningEmulator
 STREAMS = ("wallet_campaigns", "wallet_items")
 
 
-def _without_clock(run: TapRun) -> list[dict[str, Any]]:
-    """Every message with ``time_extracted`` dropped (it is the clock at write time)."""
-    return [{k: v for k, v in message.items() if k != "time_extracted"} for message in run.messages]
+def _without_clock(run: TapRun, *, signposts: bool = False) -> list[dict[str, Any]]:
+    """Every message with ``time_extracted`` dropped (it is the clock at write time), and
+    with ``signposts`` the STATE's ``replication_key_signpost`` too (the run's start)."""
+    messages = [{k: v for k, v in m.items() if k != "time_extracted"} for m in run.messages]
+    if signposts:
+        for message in messages:
+            for bookmark in message.get("value", {}).get("bookmarks", {}).values():
+                for entry in [bookmark, *bookmark.get("partitions", [])]:
+                    entry.pop("replication_key_signpost", None)
+    return messages
 
 
 def test_direct_path_writes_what_the_sdk_message_path_writes(
@@ -40,6 +47,38 @@ def test_direct_path_writes_what_the_sdk_message_path_writes(
     through_sdk = run_tap(seeded_emulator.config(), streams=STREAMS)
     assert _without_clock(direct) == _without_clock(through_sdk)
     assert [list(m) for m in direct.messages] == [list(m) for m in through_sdk.messages]
+
+
+def test_direct_path_keeps_the_sdks_state_cadence(
+    seeded_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sorted stream with a STATE every 5 records: every message, STATE included, is the
+    one the SDK's own path writes, so a killed run resumes from a recent checkpoint."""
+    monkeypatch.setattr(VibesStream, "STATE_MSG_FREQUENCY", 5)
+    direct = run_tap(seeded_emulator.config(), streams=("broadcasts",))
+    records = len(direct.records["broadcasts"])
+    assert records > 20
+    # One STATE per 5 records, plus the final one (and none twice in a row).
+    assert len(direct.states) >= records // 5
+    bookmarks = [s["bookmarks"]["broadcasts"].get("replication_key_value") for s in direct.states]
+    assert bookmarks == sorted(bookmarks) and len(set(bookmarks)) > records // 10
+
+    monkeypatch.setattr(VibesStream, "_direct_writer", lambda self: None)
+    through_sdk = run_tap(seeded_emulator.config(), streams=("broadcasts",))
+    assert _without_clock(direct, signposts=True) == _without_clock(through_sdk, signposts=True)
+
+
+def test_direct_path_keeps_the_sdks_state_cadence_on_unsorted_child_streams(
+    seeded_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wallet_items (unsorted, per-campaign progress markers) with a STATE every 5 records:
+    the same messages, STATE included, as the SDK's own path."""
+    monkeypatch.setattr(VibesStream, "STATE_MSG_FREQUENCY", 5)
+    direct = run_tap(seeded_emulator.config(), streams=STREAMS)
+    assert len(direct.states) > len(direct.records["wallet_campaigns"]) + 1
+    monkeypatch.setattr(VibesStream, "_direct_writer", lambda self: None)
+    through_sdk = run_tap(seeded_emulator.config(), streams=STREAMS)
+    assert _without_clock(direct, signposts=True) == _without_clock(through_sdk, signposts=True)
 
 
 def test_a_deselected_property_is_still_removed(seeded_emulator: RunningEmulator) -> None:
