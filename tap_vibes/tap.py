@@ -170,12 +170,15 @@ class TapVibes(Tap):
         self._settings: VibesSettings | None = None
         if validate_config:
             # At start-up (discovery included, see dynamic_catalog): an empty or plain-http
-            # api_url stops the tap before any connection; then the other settings.
+            # api_url stops the tap before any connection.
             try:
                 self._settings = VibesSettings.from_config(self.config)
             except VibesConfigError as problem:
                 raise ConfigValidationError(str(problem), errors=[str(problem)]) from None
-            check_settings(self.config)
+            # The settings that name files and dates matter to syncs and --test, which set
+            # up stream maps; discovery (setup_mapper False) reads none of them.
+            if kwargs.get("setup_mapper", True):
+                check_settings(self.config)
 
     def discover_streams(self) -> list[Stream]:
         # callback_journal swaps in the journal streams (tap_vibes/streams/changes.py).
