@@ -23,6 +23,7 @@ from tap_vibes.streams.wallet import (
 from tap_vibes.writer import OrjsonSingerWriter
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.settings import VibesSettings
+from vibes_api.version import DISTRIBUTION
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
@@ -43,7 +44,7 @@ class TapVibes(Tap):
     """Singer tap for the Vibes Mobile Engagement Platform."""
 
     name = "tap-vibes"
-    package_name = "vibes-connectors"  # one distribution holds both plugins
+    package_name = DISTRIBUTION  # one distribution holds both plugins
     message_writer_class = OrjsonSingerWriter
     _session: TapSession | None = None
 
