@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 
 from demo.environment import ROOT
 
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 GUARD = Path(__file__).with_name("source_tree_guard.py")
 GUARD_LOG_VARIABLE = "SOURCE_TREE_GUARD_LOG"
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import email.parser
-import tomllib
 import zipfile
 
 from demo.environment import PIP_NOISE, ROOT
-from tests.packaging.conftest import BuiltWheel
-
-PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+from tests.packaging.conftest import PROJECT, BuiltWheel
 
 
 def test_the_build_prints_no_warning(built_wheel: BuiltWheel) -> None:
@@ -22,10 +19,10 @@ def test_the_build_prints_no_warning(built_wheel: BuiltWheel) -> None:
 
 def test_the_wheel_declares_an_spdx_license_and_ships_its_text(built_wheel: BuiltWheel) -> None:
     with zipfile.ZipFile(built_wheel.wheel) as wheel:
-        dist_info = f"vibes_connectors-{PYPROJECT['version']}.dist-info"
+        dist_info = f"vibes_connectors-{PROJECT['version']}.dist-info"
         metadata = email.parser.Parser().parsestr(wheel.read(f"{dist_info}/METADATA").decode())
         assert metadata["License-Expression"] == "Apache-2.0"
-        assert metadata["Version"] == PYPROJECT["version"]
+        assert metadata["Version"] == PROJECT["version"]
         license_text = wheel.read(f"{dist_info}/licenses/LICENSE").decode()
         assert "Apache License" in license_text and "Version 2.0" in license_text
 
@@ -33,9 +30,9 @@ def test_the_wheel_declares_an_spdx_license_and_ships_its_text(built_wheel: Buil
 def test_the_wheel_holds_every_schema_and_console_script(built_wheel: BuiltWheel) -> None:
     with zipfile.ZipFile(built_wheel.wheel) as wheel:
         names = set(wheel.namelist())
-        dist_info = f"vibes_connectors-{PYPROJECT['version']}.dist-info"
+        dist_info = f"vibes_connectors-{PROJECT['version']}.dist-info"
         entry_points = wheel.read(f"{dist_info}/entry_points.txt").decode()
     schemas = {f"tap_vibes/schemas/{p.name}" for p in (ROOT / "tap_vibes" / "schemas").iterdir()}
     assert schemas and schemas <= names
-    for script, target in PYPROJECT["scripts"].items():
+    for script, target in PROJECT["scripts"].items():
         assert f"{script} = {target}" in entry_points

@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from demo.environment import ROOT
+from tests.packaging.conftest import PROJECT
 
-PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 VERSION = PROJECT["version"]
 PACKAGES = ("tap_vibes", "target_vibes", "vibes_api", "vibes_emulator", "vibes_callbacks")
 
