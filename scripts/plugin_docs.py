@@ -173,8 +173,8 @@ def render_definition(plugin: str) -> str:
     lines = [
         f"# Meltano plugin definition of {plugin}, {kind}, for your own Meltano project:",
         f"#   meltano add {plugin} --from-ref <path or URL of this file>",
-        "# README.md, 'Add the plugins to your own Meltano project', says where pip_url",
-        f"# installs from. Generated from `{plugin} --about --format=json` by",
+        "# Where pip_url installs from: README.md, 'Install it, and add the plugins to your",
+        f"# own Meltano project'. Generated from `{plugin} --about --format=json` by",
         "# scripts/plugin_docs.py: change the plugin, then rerun the script.",
         f"name: {plugin}",
         f"namespace: {plugin.replace('-', '_')}",

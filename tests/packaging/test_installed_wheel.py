@@ -11,13 +11,13 @@ import contextlib
 import json
 import subprocess
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from demo.environment import ROOT
-from tests.packaging.conftest import GUARD_LOG_VARIABLE, InstalledVenv
+from tests.packaging.conftest import GUARD_LOG_VARIABLE, PROJECT, InstalledVenv
 from tests.target.support import Api
 from vibes_callbacks.journal import Journal
 from vibes_callbacks.testing import ReceiverProcess
@@ -69,23 +69,21 @@ def run(
     )
 
 
-def singer_lines(*messages: dict[str, Any]) -> str:
-    return "".join(json.dumps(message) + "\n" for message in messages)
-
-
-def person_messages(external_id: str, mdn: str) -> str:
-    return singer_lines(
+def load_person(
+    venv: InstalledVenv, config_file: str, external_id: str, mdn: str
+) -> subprocess.CompletedProcess[str]:
+    """target-vibes reads one persons record from stdin."""
+    record = {"external_person_id": external_id, "mdn": mdn}
+    messages = [
         {"type": "SCHEMA", "stream": "persons", "schema": {"properties": {}}, "key_properties": []},
-        {
-            "type": "RECORD",
-            "stream": "persons",
-            "record": {"external_person_id": external_id, "mdn": mdn},
-        },
-    )
+        {"type": "RECORD", "stream": "persons", "record": record},
+    ]
+    stdin = "".join(json.dumps(message) + "\n" for message in messages)
+    return run(venv, "target-vibes", "--config", config_file, stdin=stdin)
 
 
 @pytest.fixture
-def scratch(tmp_path: Path) -> Any:
+def scratch(tmp_path: Path) -> Iterator[Path]:
     """Run from a directory outside the checkout, as a user would."""
     assert not tmp_path.resolve().is_relative_to(ROOT)
     with contextlib.chdir(tmp_path):
@@ -121,7 +119,7 @@ def test_installed_scripts_print_version_and_help(
 ) -> None:
     version = run(installed, script, "--version")
     assert version.returncode == 0, version.stderr
-    assert version.stdout.startswith(f"{script} v0.")
+    assert version.stdout.startswith(f"{script} v{PROJECT['version']}")
     shown = run(installed, script, "--help")
     assert shown.returncode == 0, shown.stderr
     assert script in shown.stdout and "usage" in shown.stdout.lower()
@@ -158,25 +156,13 @@ def test_installed_scripts_end_to_end_read_nothing_from_the_source_tree(
         # target-vibes: one person loaded, then a dry run that writes nothing.
         target_config = {**config, "dead_letter_path": str(scratch / "dead_letters.jsonl")}
         (scratch / "target.json").write_text(json.dumps(target_config))
-        loaded = run(
-            installed,
-            "target-vibes",
-            "--config",
-            "target.json",
-            stdin=person_messages("pkg-1", "+15555550101"),
-        )
+        loaded = load_person(installed, "target.json", "pkg-1", "+15555550101")
         assert loaded.returncode == 0, loaded.stderr[-3000:]
         person = api.person_by_external("pkg-1")
         assert person is not None and person["mobile_phone"]["mdn"] == "+15555550101"
 
         (scratch / "dry.json").write_text(json.dumps({**target_config, "dry_run": True}))
-        dry = run(
-            installed,
-            "target-vibes",
-            "--config",
-            "dry.json",
-            stdin=person_messages("pkg-2", "+15555550102"),
-        )
+        dry = load_person(installed, "dry.json", "pkg-2", "+15555550102")
         assert dry.returncode == 0, dry.stderr[-3000:]
         assert "plan for stream persons -> persons: create=1 " in dry.stderr
         assert api.person_by_external("pkg-2") is None
