@@ -81,6 +81,7 @@ def test_readme_walkthrough_in_a_fresh_meltano_project(
             ["bash", "-c", script_for_test(walkthrough(), emulator.url)],
             cwd=tmp_path,
             env=env,
+            stdin=subprocess.DEVNULL,  # as in CI: nothing may wait for an answer
             capture_output=True,
             text=True,
             timeout=600,
