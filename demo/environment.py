@@ -20,7 +20,7 @@ MELTANO_VENV = ROOT / ".meltano" / "cli"
 MELTANO = MELTANO_VENV / "bin" / "meltano"
 DEMO_DIR = ROOT / ".demo"
 # Pip prints a warning per package for this machine's extra local indexes that do not exist.
-_PIP_NOISE = "is neither a file nor a directory"
+PIP_NOISE = "is neither a file nor a directory"
 
 
 def meltano_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -50,7 +50,7 @@ def _run_quiet(command: list[str], what: str, env: dict[str, str] | None = None)
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = "\n".join(
-            line for line in (result.stdout + result.stderr).splitlines() if _PIP_NOISE not in line
+            line for line in (result.stdout + result.stderr).splitlines() if PIP_NOISE not in line
         )
         raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{output[-4000:]}")
 

@@ -1,13 +1,16 @@
-"""Keep README.md's settings tables and meltano.yml's setting declarations in step with the plugins.
+"""Keep README.md's settings tables, meltano.yml's setting declarations and the Meltano plugin
+definitions in plugin-definitions/ in step with the plugins.
 
-The plugins' own ``--about`` output is the single source of truth for their settings; this
-script copies it, between marker lines, into the README (the markdown table the SDK prints) and
-into meltano.yml (one Meltano setting definition per plugin setting: kind, label, description,
-secrets marked). Run it after changing a setting; ``--check`` (used by the tests) only reports
-drift and exits 1.
+The plugins' own ``--about`` output is the single source of truth for their settings,
+capabilities and version; this script copies it, between marker lines, into the README (the
+markdown table the SDK prints) and into meltano.yml (one Meltano setting definition per plugin
+setting: kind, label, description, secrets marked), and writes plugin-definitions/<plugin>.yml
+whole (what `meltano add <plugin> --from-ref` reads in a user's own project). Run it after
+changing a setting or the version; ``--check`` (used by the tests) only reports drift and
+exits 1.
 
-    .venv/bin/python scripts/plugin_docs.py          # rewrite README.md and meltano.yml
-    .venv/bin/python scripts/plugin_docs.py --check  # exit 1 when either is stale
+    .venv/bin/python scripts/plugin_docs.py          # rewrite the stale files
+    .venv/bin/python scripts/plugin_docs.py --check  # exit 1 when any is stale
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from vibes_api.version import DISTRIBUTION
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MELTANO_YML = ROOT / "meltano.yml"
+DEFINITIONS = ROOT / "plugin-definitions"
 PLUGINS = ("tap-vibes", "target-vibes")
 
 
@@ -155,17 +162,56 @@ def render_meltano_yml(text: str) -> str:
     return text
 
 
+def definition_path(plugin: str) -> Path:
+    return DEFINITIONS / f"{plugin}.yml"
+
+
+def render_definition(plugin: str) -> str:
+    """The Meltano plugin definition of one plugin, for ``meltano add --from-ref``."""
+    about_json = json.loads(about(plugin, "json"))
+    kind = "an extractor" if plugin.startswith("tap-") else "a loader"
+    lines = [
+        f"# Meltano plugin definition of {plugin}, {kind}, for your own Meltano project:",
+        f"#   meltano add {plugin} --from-ref <path or URL of this file>",
+        "# Where pip_url installs from: README.md, 'Install it, and add the plugins to your",
+        f"# own Meltano project'. Generated from `{plugin} --about --format=json` by",
+        "# scripts/plugin_docs.py: change the plugin, then rerun the script.",
+        f"name: {plugin}",
+        f"namespace: {plugin.replace('-', '_')}",
+        'label: "Vibes"',
+        f"description: {json.dumps(about_json['description'])}",
+        f"pip_url: {DISTRIBUTION}=={about_json['version']}",
+        f"executable: {plugin}",
+        "capabilities:",
+        *(f"- {capability}" for capability in about_json["capabilities"]),
+        settings_yaml(plugin, ""),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def generated_files() -> list[tuple[Path, Callable[[str], str]]]:
+    """Each generated file and how to render it from its current text."""
+    files: list[tuple[Path, Callable[[str], str]]] = [
+        (README, render_readme),
+        (MELTANO_YML, render_meltano_yml),
+    ]
+    for plugin in PLUGINS:
+        files.append((definition_path(plugin), lambda _text, p=plugin: render_definition(p)))
+    return files
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report drift, change nothing")
     args = parser.parse_args(argv)
     stale = []
-    for path, render in ((README, render_readme), (MELTANO_YML, render_meltano_yml)):
-        current = path.read_text(encoding="utf-8")
+    for path, render in generated_files():
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
         wanted = render(current)
         if wanted != current:
-            stale.append(path.name)
+            stale.append(str(path.relative_to(ROOT)))
             if not args.check:
+                path.parent.mkdir(exist_ok=True)
                 path.write_text(wanted, encoding="utf-8")
     if stale and args.check:
         print(

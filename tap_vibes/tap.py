@@ -31,6 +31,7 @@ from vibes_api.exit_codes import ending_expected_failures
 from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.settings import VibesSettings
+from vibes_api.version import DISTRIBUTION
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
@@ -51,7 +52,7 @@ class TapVibes(Tap):
     """Singer tap for the Vibes Mobile Engagement Platform."""
 
     name = "tap-vibes"
-    package_name = "vibes-connectors"  # one distribution holds both plugins
+    package_name = DISTRIBUTION  # one distribution holds both plugins
     message_writer_class = OrjsonSingerWriter
     # The catalog depends on the config (callback_journal and extracts_path swap streams
     # in), and this makes the SDK check the config before discovery too: a refused api_url

@@ -30,6 +30,7 @@ from target_vibes.dead_letters import (
     read_dead_letters,
 )
 from target_vibes.failures import TargetVibesFailure
+from vibes_api.version import add_version_option
 
 
 def singer_messages(letters: Iterable[DeadLetter]) -> list[str]:
@@ -74,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="target-vibes-replay", description="Send target-vibes dead letters again."
     )
+    add_version_option(parser)
     parser.add_argument("--config", required=True, help="target-vibes config JSON file")
     parser.add_argument("dead_letters", help="dead-letter JSON-lines file to replay")
     parser.add_argument(

@@ -43,6 +43,7 @@ from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
 from vibes_api.progress import ProgressCounter, ProgressReporter
 from vibes_api.settings import VibesSettings
+from vibes_api.version import DISTRIBUTION
 
 _STREAMS_HELP = (
     "Routes input streams to Vibes resources. Keys are stream names; values are objects "
@@ -63,7 +64,7 @@ class TargetVibes(Target):
         *Target.capabilities,
         PluginCapabilities.BATCH,
     ]
-    package_name = "vibes-connectors"  # one distribution holds both plugins
+    package_name = DISTRIBUTION  # one distribution holds both plugins
     default_sink_class = SkippedStreamSink
     config_jsonschema = th.PropertiesList(
         *connection_properties(),

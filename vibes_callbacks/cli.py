@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from vibes_api.version import add_version_option
 from vibes_callbacks.journal import JournalError
 from vibes_callbacks.receiver import (
     DEFAULT_MAX_BODY_BYTES,
@@ -38,6 +39,7 @@ SHUTDOWN_TIMEOUT_SECONDS = 10.0
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vibes-callbacks", description=__doc__.splitlines()[0])
+    add_version_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="receive Vibes callbacks into a journal")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
+from vibes_api.version import add_version_option
 from vibes_emulator.app import create_app
 from vibes_emulator.options import SHUTDOWN_TIMEOUT, CompanyCredentials, EmulatorOptions
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vibes-emulator", description="A local emulator of the Vibes Platform API."
     )
+    add_version_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the emulated API until interrupted")
     serve.add_argument("--host", default="127.0.0.1")

@@ -23,6 +23,10 @@ README = ROOT / "README.md"
 DEMO_TEST = (
     "tests/demo/test_meltano_pipelines.py::test_demo_runs_twice_the_second_time_incrementally"
 )
+INSTALLED_WHEEL_TEST = (
+    "tests/packaging/test_installed_wheel.py::"
+    "test_installed_scripts_end_to_end_read_nothing_from_the_source_tree"
+)
 PRINT_CONFIG = (
     ".meltano/cli/bin/meltano --environment=prod config --unsafe print target-vibes"
     " > target-vibes.json"
@@ -55,6 +59,31 @@ COMMANDS: dict[str, str] = {
     ),
     ".venv/bin/python scripts/plugin_docs.py": (
         "tests/demo/test_readme_and_meltano_yml.py::test_readme_and_meltano_yml_match_the_plugins"
+    ),
+    # The build the test runs is `python -m build` (the sdist, then the wheel from it).
+    ".venv/bin/python -m build --wheel --outdir dist": (
+        "tests/packaging/test_build.py::test_the_build_prints_no_warning"
+    ),
+    # The test installs the wheel the same way, into a venv outside the checkout.
+    "python3 -m venv ~/vibes-connectors": INSTALLED_WHEEL_TEST,
+    "~/vibes-connectors/bin/pip install dist/vibes_connectors-*.whl": INSTALLED_WHEEL_TEST,
+    # The walkthrough in a fresh Meltano project: that test runs the README block itself.
+    **dict.fromkeys(
+        [
+            "meltano init vibes-project",
+            "cd vibes-project",
+            'meltano add tap-vibes --from-ref "$VIBES_CONNECTORS/plugin-definitions/tap-vibes.yml"',
+            "meltano add target-vibes --from-ref"
+            ' "$VIBES_CONNECTORS/plugin-definitions/target-vibes.yml"',
+            "meltano add target-jsonl",
+            "meltano config set tap-vibes api_url http://127.0.0.1:8080",
+            "meltano config set tap-vibes company_key demo",
+            "meltano config set tap-vibes username demo",
+            "meltano config set tap-vibes password demo",
+            "meltano config test tap-vibes",
+            "meltano run tap-vibes target-jsonl",
+        ],
+        "tests/packaging/test_meltano_project.py::test_readme_walkthrough_in_a_fresh_meltano_project",
     ),
 }
 
@@ -135,15 +164,13 @@ def test_make_demo_runs_the_demo_module() -> None:
 
 
 def test_readme_and_meltano_yml_match_the_plugins() -> None:
-    """The settings tables and meltano.yml's settings are what the plugins' --about says."""
-    readme = README.read_text(encoding="utf-8")
-    assert plugin_docs.render_readme(readme) == readme, (
-        "run: .venv/bin/python scripts/plugin_docs.py"
-    )
-    meltano_yml = plugin_docs.MELTANO_YML.read_text(encoding="utf-8")
-    assert plugin_docs.render_meltano_yml(meltano_yml) == meltano_yml, (
-        "run: .venv/bin/python scripts/plugin_docs.py"
-    )
+    """The settings tables, meltano.yml's settings and the plugin definitions for users' own
+    Meltano projects are what the plugins' --about says."""
+    for path, render in plugin_docs.generated_files():
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        assert render(current) == current, (
+            f"{path.relative_to(ROOT)} is stale; run: .venv/bin/python scripts/plugin_docs.py"
+        )
 
 
 def _plugin(config: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
