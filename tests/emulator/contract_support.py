@@ -1,28 +1,27 @@
-"""The published Vibes OpenAPI as a response validator, with FACTS-backed relaxations.
+"""The Vibes API contract as a response validator, with FACTS-backed relaxations.
 
-Used by test_contract.py. The spec is ``../shared/vibes/openapi.json`` relative to the
-repository root. Where FACTS.md section 8 (or Vibes' own examples) show the published spec
-is wrong, the schema is relaxed at an explicit location (``RELAXED``, ``NULLABLE``), each
-with its reason, rather than any route being skipped.
+Used by test_contract.py and test_schemathesis.py. The contract is the repository's own copy
+of the published OpenAPI (``vibes_emulator/data/openapi_contract.json``, derived by
+``scripts/vibes_contract.py``; test_contract_file.py fails when it is stale), so a fresh
+clone needs nothing beside it. Where FACTS.md section 8 (or Vibes' own examples) show the
+published spec is wrong, the schema is relaxed at an explicit location (``RELAXED``,
+``NULLABLE``), each with its reason, rather than any route being skipped.
 """
 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
-import pytest
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from vibes_emulator.contract import load_contract
 from vibes_emulator.testing import RunningEmulator
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO_ROOT.parent / "shared" / "vibes" / "openapi.json"
 SPEC_URI = "urn:vibes:openapi"
 C = "/companies/{company_key}"
 
@@ -62,16 +61,6 @@ NULLABLE: dict[str, str] = {
 # additional properties are allowed, so both forms validate.
 
 
-def load_spec() -> dict[str, Any]:
-    if not SPEC_PATH.is_file():
-        pytest.fail(
-            f"published Vibes OpenAPI not found at {SPEC_PATH}; the contract test needs the "
-            "shared/ directory beside the checkout (../shared/vibes/openapi.json)"
-        )
-    spec: dict[str, Any] = orjson.loads(SPEC_PATH.read_bytes())
-    return spec
-
-
 def _parent(spec: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str]:
     *parents, last = pointer.strip("/").split("/")
     node = spec
@@ -109,7 +98,7 @@ def nullable_to_jsonschema(node: Any) -> Any:
 
 class Contract:
     def __init__(self) -> None:
-        self.spec = nullable_to_jsonschema(relax(load_spec()))
+        self.spec = nullable_to_jsonschema(relax(load_contract()))
         resource = Resource.from_contents(self.spec, default_specification=DRAFT4)
         self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         self.checked: set[tuple[str, str]] = set()
