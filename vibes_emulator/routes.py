@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from vibes_emulator.handlers import callbacks, campaigns, lists, persons, wallet
+from vibes_emulator.request_validation import request_bodies
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -80,7 +81,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
 
 
 def add_vibes_routes(app: web.Application) -> None:
-    """Register every Vibes route, in both trailing-slash forms."""
+    """Register every Vibes route, in both trailing-slash forms, each behind its operation's
+    request-body check (``request_validation``)."""
+    bodies = request_bodies()
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
-        app.router.add_route(method, path + "/", handler)
+        checked = bodies.guard(method, path, handler)
+        app.router.add_route(method, path, checked)
+        app.router.add_route(method, path + "/", checked)

@@ -16,13 +16,10 @@ from typing import Any
 import aiohttp
 import orjson
 from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
-from vibes_emulator.contract import load_contract
+from vibes_emulator.contract import json_schema_registry, load_contract, to_json_schema
 from vibes_emulator.testing import RunningEmulator
 
-SPEC_URI = "urn:vibes:openapi"
 C = "/companies/{company_key}"
 
 # Schema locations (JSON pointers into the spec) relaxed to "anything", with the reason.
@@ -81,26 +78,10 @@ def relax(spec: dict[str, Any]) -> dict[str, Any]:
     return relaxed
 
 
-def nullable_to_jsonschema(node: Any) -> Any:
-    """OAS 3.0 ``nullable: true`` means JSON Schema's ``type: [T, "null"]``."""
-    if isinstance(node, dict):
-        converted = {k: nullable_to_jsonschema(v) for k, v in node.items()}
-        if converted.pop("nullable", False):
-            if isinstance(converted.get("type"), str):
-                converted["type"] = [converted["type"], "null"]
-            if isinstance(converted.get("enum"), list):
-                converted["enum"] = [*converted["enum"], None]
-        return converted
-    if isinstance(node, list):
-        return [nullable_to_jsonschema(v) for v in node]
-    return node
-
-
 class Contract:
     def __init__(self) -> None:
-        self.spec = nullable_to_jsonschema(relax(load_contract()))
-        resource = Resource.from_contents(self.spec, default_specification=DRAFT4)
-        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+        self.spec = to_json_schema(relax(load_contract()))
+        self.registry, self._anchored = json_schema_registry(self.spec)
         self.checked: set[tuple[str, str]] = set()
 
     def schema_for(self, method: str, spec_path: str, status: int) -> dict[str, Any] | None:
@@ -113,12 +94,6 @@ class Contract:
             if content and "schema" in content:
                 return self._anchored(content["schema"])
         return None
-
-    def _anchored(self, schema: dict[str, Any]) -> dict[str, Any]:
-        # Point local refs at the registered spec so nested $refs resolve too.
-        text = orjson.dumps(schema).decode().replace('"#/', f'"{SPEC_URI}#/')
-        anchored: dict[str, Any] = orjson.loads(text)
-        return anchored
 
     def errors(self, method: str, spec_path: str, status: int, body: Any) -> list[str]:
         self.checked.add((method, spec_path))
