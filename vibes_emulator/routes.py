@@ -86,5 +86,8 @@ def add_vibes_routes(app: web.Application) -> None:
     bodies = request_bodies()
     for method, path, handler in ROUTES:
         checked = bodies.guard(method, path, handler)
-        app.router.add_route(method, path, checked)
-        app.router.add_route(method, path + "/", checked)
+        for form in (path, path + "/"):
+            app.router.add_route(method, form, checked)
+            if method == "GET":
+                # HEAD answers what GET would, without the body (RFC 9110 §9.3.2).
+                app.router.add_route("HEAD", form, checked)

@@ -27,6 +27,9 @@ RELAXED: dict[str, str] = {
     # FACTS §8 contradiction 10: custom field values are strings in OAS, but real payloads
     # carry objects (single-select), arrays (multi-select), nulls and datetimes.
     "/components/schemas/personResponse/properties/custom_fields/additionalProperties": "§8.10",
+    # FACTS §2.8: filters with selector "any" (and the older "between") carry an array value;
+    # a message echoes the filters it was sent with, but the response schema says string.
+    "/components/schemas/walletMessageResponse/properties/filters/items/properties/value": "§2.8",
 }
 
 # Properties that may be null although OAS 3.0 marks nothing nullable. Vibes' own response

@@ -306,7 +306,6 @@ async def _write_wallet_routes(k: Contract, w: Caller) -> None:
         f"{wallet}/{{wallet_id}}/messages",
         f"/campaigns/wallet/{wallet_id}/messages",
         {"message": {"template": "Hi"}},
-        expect=201,
     )
 
 
