@@ -37,7 +37,7 @@ from vibes_emulator.testing import RunningEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 16
-MAX_EXAMPLES = 100
+MAX_EXAMPLES = 60
 CHECKS = (
     "not_a_server_error",
     "response_schema_conformance",
