@@ -4,14 +4,13 @@ accepted still is."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 import pytest
 
-from tests.emulator.vibes_http import Api, error_messages, unthrottled
+from tests.emulator.vibes_http import Api, error_messages
 from vibes_emulator.request_schemas import DEVIATIONS
 from vibes_emulator.request_validation import request_bodies
 from vibes_emulator.testing import RunningEmulator
@@ -21,10 +20,10 @@ C = "/companies/{company_key}"
 
 
 @pytest.fixture
-async def api(emulator: RunningEmulator) -> AsyncIterator[Api]:
-    emulator.control.seed(60, seed=3)
-    async with aiohttp.ClientSession() as session:
-        yield Api(session, unthrottled(emulator))
+def emulator() -> Iterator[RunningEmulator]:
+    """Seeded, for conftest's ``api`` (each test writes, so each gets its own)."""
+    with RunningEmulator(seed=60, seed_value=3) as running:
+        yield running
 
 
 async def first_item(api: Api, provider: str) -> tuple[str, dict[str, Any]]:
