@@ -151,6 +151,9 @@ def config_toml(company_key: str, ids: SeededIds) -> str:
     """schemathesis.toml: the company fixed, real ids and valid values offered often."""
     lines = [
         'hooks = "tests.emulator.schemathesis_hooks"',
+        # No crash cache beside the checkout: each run stands alone, from its seed.
+        "[cache]",
+        "enabled = false",
         "[generation]",
         # Vibes ignores query parameters it does not know (FACTS §2.7: "invalid filters
         # silently ignored"), so an extra one is not a schema violation to be refused.
@@ -213,7 +216,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_deviation(
     ]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900
+        command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=900
     )
     output = result.stdout + result.stderr
     # The failures section names each one with the curl command that reproduces it.
