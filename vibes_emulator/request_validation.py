@@ -50,10 +50,7 @@ class RequestBodies:
     def problems(self, method: str, path: str, body: Any) -> list[str]:
         """What is wrong with ``body`` for the operation at ``method path`` (empty: fine)."""
         validator = self.validators.get((method, path_shape(path)))
-        if validator is None:
-            return []
-        errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
-        return [describe(error) for error in errors[:MAX_PROBLEMS]]
+        return [] if validator is None else problems(validator, body)
 
     def guard(self, method: str, path: str, handler: Handler) -> Handler:
         """``handler``, behind its operation's body check (unchanged when it takes no body)."""
@@ -63,13 +60,20 @@ class RequestBodies:
 
         async def checked(request: web.Request) -> web.StreamResponse:
             body = await read_json(request)
-            errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
-            if errors:
-                raise unprocessable(*(describe(error) for error in errors[:MAX_PROBLEMS]))
+            found = problems(validator, body)
+            if found:
+                raise unprocessable(*found)
             request[BODY_KEY] = body
             return await handler(request)
 
         return checked
+
+
+def problems(validator: Draft4Validator, body: Any) -> list[str]:
+    """Every way ``body`` breaks the validator's schema (the first ``MAX_PROBLEMS``), in the
+    order of the fields they concern."""
+    errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
+    return [describe(error) for error in errors[:MAX_PROBLEMS]]
 
 
 def describe(error: ValidationError) -> str:
