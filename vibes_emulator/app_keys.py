@@ -21,3 +21,5 @@ AUTH_KEY: web.AppKey[dict[str, str]] = web.AppKey("vibes_auth")
 API_VERSION_KEY: web.RequestKey[int] = web.RequestKey("api_version", int)
 # Which fault, if any, the platform injected into this request.
 FAULT_KEY: web.RequestKey[str] = web.RequestKey("emulator_fault", str)
+# The request's JSON body, parsed and checked against its operation's schema.
+BODY_KEY: web.RequestKey[object] = web.RequestKey("vibes_request_body")

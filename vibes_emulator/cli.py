@@ -15,6 +15,7 @@ from aiohttp import web
 from vibes_api.version import add_version_option
 from vibes_emulator.app import create_app
 from vibes_emulator.options import SHUTDOWN_TIMEOUT, CompanyCredentials, EmulatorOptions
+from vibes_emulator.serving import VibesAppRunner
 
 
 class StartupError(Exception):
@@ -141,7 +142,7 @@ async def serve(options: EmulatorOptions) -> None:
         raise StartupError(f"cannot open --db {options.db_path}: {exc}") from None
     # No per-request logging unless asked: it would cost more than the request itself.
     access_log = logging.getLogger("aiohttp.access") if options.access_log else None
-    runner = web.AppRunner(
+    runner = VibesAppRunner(
         app, handle_signals=False, access_log=access_log, shutdown_timeout=SHUTDOWN_TIMEOUT
     )
     await runner.setup()

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from vibes_emulator.handlers import callbacks, campaigns, lists, persons, wallet
+from vibes_emulator.request_validation import request_bodies
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -80,7 +81,13 @@ ROUTES: list[tuple[str, str, Handler]] = [
 
 
 def add_vibes_routes(app: web.Application) -> None:
-    """Register every Vibes route, in both trailing-slash forms."""
+    """Register every Vibes route, in both trailing-slash forms, each behind its operation's
+    request-body check (``request_validation``)."""
+    bodies = request_bodies()
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
-        app.router.add_route(method, path + "/", handler)
+        checked = bodies.guard(method, path, handler)
+        for form in (path, path + "/"):
+            app.router.add_route(method, form, checked)
+            if method == "GET":
+                # HEAD answers what GET would, without the body (RFC 9110 §9.3.2).
+                app.router.add_route("HEAD", form, checked)

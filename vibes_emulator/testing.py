@@ -20,6 +20,7 @@ from aiohttp import web
 
 from vibes_emulator.app import create_app
 from vibes_emulator.options import SHUTDOWN_TIMEOUT, CompanyCredentials, EmulatorOptions
+from vibes_emulator.serving import VibesAppRunner
 from vibes_emulator.url_line_process import URL_PATTERN, StartStop, UrlLineProcess
 
 __all__ = ["URL_PATTERN", "ControlClient", "EmulatorProcess", "RunningEmulator"]
@@ -169,7 +170,7 @@ class RunningEmulator(_EmulatorHandle):
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         # The app (and its SQLite connection) is built in the thread that will use it.
-        runner = web.AppRunner(
+        runner = VibesAppRunner(
             create_app(self.options),
             access_log=None,
             handle_signals=False,

@@ -1,29 +1,25 @@
-"""The published Vibes OpenAPI as a response validator, with FACTS-backed relaxations.
+"""The Vibes API contract as a response validator, with FACTS-backed relaxations.
 
-Used by test_contract.py. The spec is ``../shared/vibes/openapi.json`` relative to the
-repository root. Where FACTS.md section 8 (or Vibes' own examples) show the published spec
-is wrong, the schema is relaxed at an explicit location (``RELAXED``, ``NULLABLE``), each
-with its reason, rather than any route being skipped.
+Used by test_contract.py and test_schemathesis.py. The contract is the repository's own copy
+of the published OpenAPI (``vibes_emulator/data/openapi_contract.json``, derived by
+``scripts/vibes_contract.py``; test_contract_file.py fails when it is stale), so a fresh
+clone needs nothing beside it. Where FACTS.md section 8 (or Vibes' own examples) show the
+published spec is wrong, the schema is relaxed at an explicit location (``RELAXED``,
+``NULLABLE``), each with its reason, rather than any route being skipped.
 """
 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
-import pytest
 from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
+from vibes_emulator.contract import json_schema_registry, load_contract, to_json_schema
 from vibes_emulator.testing import RunningEmulator
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO_ROOT.parent / "shared" / "vibes" / "openapi.json"
-SPEC_URI = "urn:vibes:openapi"
 C = "/companies/{company_key}"
 
 # Schema locations (JSON pointers into the spec) relaxed to "anything", with the reason.
@@ -31,6 +27,9 @@ RELAXED: dict[str, str] = {
     # FACTS §8 contradiction 10: custom field values are strings in OAS, but real payloads
     # carry objects (single-select), arrays (multi-select), nulls and datetimes.
     "/components/schemas/personResponse/properties/custom_fields/additionalProperties": "§8.10",
+    # FACTS §2.8: filters with selector "any" (and the older "between") carry an array value;
+    # a message echoes the filters it was sent with, but the response schema says string.
+    "/components/schemas/walletMessageResponse/properties/filters/items/properties/value": "§2.8",
 }
 
 # Properties that may be null although OAS 3.0 marks nothing nullable. Vibes' own response
@@ -62,16 +61,6 @@ NULLABLE: dict[str, str] = {
 # additional properties are allowed, so both forms validate.
 
 
-def load_spec() -> dict[str, Any]:
-    if not SPEC_PATH.is_file():
-        pytest.fail(
-            f"published Vibes OpenAPI not found at {SPEC_PATH}; the contract test needs the "
-            "shared/ directory beside the checkout (../shared/vibes/openapi.json)"
-        )
-    spec: dict[str, Any] = orjson.loads(SPEC_PATH.read_bytes())
-    return spec
-
-
 def _parent(spec: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str]:
     *parents, last = pointer.strip("/").split("/")
     node = spec
@@ -92,26 +81,10 @@ def relax(spec: dict[str, Any]) -> dict[str, Any]:
     return relaxed
 
 
-def nullable_to_jsonschema(node: Any) -> Any:
-    """OAS 3.0 ``nullable: true`` means JSON Schema's ``type: [T, "null"]``."""
-    if isinstance(node, dict):
-        converted = {k: nullable_to_jsonschema(v) for k, v in node.items()}
-        if converted.pop("nullable", False):
-            if isinstance(converted.get("type"), str):
-                converted["type"] = [converted["type"], "null"]
-            if isinstance(converted.get("enum"), list):
-                converted["enum"] = [*converted["enum"], None]
-        return converted
-    if isinstance(node, list):
-        return [nullable_to_jsonschema(v) for v in node]
-    return node
-
-
 class Contract:
     def __init__(self) -> None:
-        self.spec = nullable_to_jsonschema(relax(load_spec()))
-        resource = Resource.from_contents(self.spec, default_specification=DRAFT4)
-        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+        self.spec = to_json_schema(relax(load_contract()))
+        self.registry, self._anchored = json_schema_registry(self.spec)
         self.checked: set[tuple[str, str]] = set()
 
     def schema_for(self, method: str, spec_path: str, status: int) -> dict[str, Any] | None:
@@ -124,12 +97,6 @@ class Contract:
             if content and "schema" in content:
                 return self._anchored(content["schema"])
         return None
-
-    def _anchored(self, schema: dict[str, Any]) -> dict[str, Any]:
-        # Point local refs at the registered spec so nested $refs resolve too.
-        text = orjson.dumps(schema).decode().replace('"#/', f'"{SPEC_URI}#/')
-        anchored: dict[str, Any] = orjson.loads(text)
-        return anchored
 
     def errors(self, method: str, spec_path: str, status: int, body: Any) -> list[str]:
         self.checked.add((method, spec_path))

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from vibes_emulator.app_keys import API_VERSION_KEY, STORE_KEY
+from vibes_emulator.app_keys import API_VERSION_KEY, BODY_KEY, STORE_KEY
 from vibes_emulator.errors import bad_request
 from vibes_emulator.store import Store
 
@@ -52,6 +52,8 @@ def no_content() -> web.Response:
 
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON; 400 when it is missing or malformed."""
+    if BODY_KEY in request:  # already parsed and checked by request_validation
+        return request[BODY_KEY]
     raw = await request.read()
     if not raw.strip():
         raise bad_request("Request body is required (JSON)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from vibes_emulator.errors import bad_request
+
 from .common import company_of, json_response, no_content, read_json, store_of, version_of
 
 
@@ -62,8 +64,12 @@ def _ident(request: web.Request) -> tuple[str, bool]:
 
 
 def _active_only(request: web.Request) -> bool:
-    # Default: active subscriptions only; active_only=false adds the opted-out ones.
-    return request.query.get("active_only", "true").strip().lower() != "false"
+    # Default: active subscriptions only; active_only=false adds the opted-out ones. The spec
+    # types it boolean, so anything but true/false is refused rather than read as true.
+    raw = request.query.get("active_only", "true").strip().lower()
+    if raw not in ("true", "false"):
+        raise bad_request(f"active_only must be true or false, not {raw[:40]!r}")
+    return raw == "true"
 
 
 async def person_subscriptions(request: web.Request) -> web.Response:

@@ -76,4 +76,5 @@ async def create_message(request: web.Request) -> web.Response:
     body = await read_json(request)
     messages = store_of(request).wallet_messages
     created = messages.create(company_of(request), request.match_info["wallet_id"], body)
-    return json_response(created, status=201)
+    # 200, as published: the spec lists no 201 for this operation (FACTS is silent).
+    return json_response(created)

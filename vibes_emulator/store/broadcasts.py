@@ -72,7 +72,8 @@ class Broadcasts:
 
     def listing(self, company_key: str, status: str | None) -> list[dict[str, Any]]:
         state = self.core.company(company_key)
-        wanted = status or "scheduled"
+        # Absent means scheduled (FACTS §2.5); an empty value is a value, and not a status.
+        wanted = "scheduled" if status is None else status
         if wanted not in STATUSES:
             raise bad_request(f"status must be one of {', '.join(STATUSES)}")
         picked = []

@@ -69,6 +69,21 @@ def _valid_date(text: str) -> bool:
     return True
 
 
+def _provider_block(name: str, block: Any) -> dict[str, Any] | None:
+    """A ``passbook`` / ``google_wallet`` block as stored: its documented fields only (FACTS
+    §2.7); ``null``, or a block whose every field is cleared, clears it."""
+    if not isinstance(block, dict):
+        return None
+    if name == "passbook":
+        note = block.get("notification")
+        return {"notification": note} if isinstance(note, str) else None
+    messages = block.get("messages")
+    if not isinstance(messages, dict):
+        return None
+    kept = {key: messages[key] for key in ("header", "body") if isinstance(messages.get(key), str)}
+    return {"messages": kept} if kept else None
+
+
 class WalletItems:
     def __init__(self, core: Core, campaigns: WalletCampaigns) -> None:
         self.core = core
@@ -228,9 +243,16 @@ class WalletItems:
             problems.append("active must be true or false")
         if "locations" in body and not isinstance(body["locations"], list | None):
             problems.append("locations must be an array")
-        for name in ("group_code", "active", "locations", "passbook", "google_wallet"):
+        if "group_code" in body and not isinstance(body["group_code"], str | None):
+            problems.append("group_code must be a string or null")
+        for name in ("group_code", "active", "locations"):
             if name in body:
                 updated[name] = body[name]
+        for name in ("passbook", "google_wallet"):
+            if name in body and not isinstance(body[name], dict | None):
+                problems.append(f"{name} must be an object or null")
+            elif name in body:
+                updated[name] = _provider_block(name, body[name])
         if problems:
             raise ApiError(422, *problems)
         if updated != item:
