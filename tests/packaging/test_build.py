@@ -34,5 +34,8 @@ def test_the_wheel_holds_every_schema_and_console_script(built_wheel: BuiltWheel
         entry_points = wheel.read(f"{dist_info}/entry_points.txt").decode()
     schemas = {f"tap_vibes/schemas/{p.name}" for p in (ROOT / "tap_vibes" / "schemas").iterdir()}
     assert schemas and schemas <= names
+    # The emulator validates requests against the contract it ships.
+    data = {f"vibes_emulator/data/{p.name}" for p in (ROOT / "vibes_emulator" / "data").iterdir()}
+    assert data and data <= names
     for script, target in PROJECT["scripts"].items():
         assert f"{script} = {target}" in entry_points
