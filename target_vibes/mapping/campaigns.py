@@ -219,17 +219,24 @@ def broadcast_write(record: Mapping[str, Any], *, now: dt.datetime | None = None
             f"send_scheduled_date {nested['send_scheduled_date']!r} is in the past; "
             "Vibes would send the broadcast at once"
         )
-    body = {key: value for key, value in nested.items() if key not in BROADCAST_READ_ONLY}
+    # A create has nothing to clear: a null (a warehouse's empty column, or Vibes showing
+    # an optional field it does not have) means "not given", and Vibes' schema wants the
+    # field's type when it is given.
+    body = {
+        key: value
+        for key, value in nested.items()
+        if key not in BROADCAST_READ_ONLY and value is not None
+    }
     targeting = body.get("targeting")
     if not isinstance(targeting, Mapping):
         raise MappingError("broadcast has no targeting object")
-    targeting = {k: v for k, v in targeting.items() if k not in BROADCAST_READ_ONLY}
+    targeting = {
+        k: v for k, v in targeting.items() if k not in BROADCAST_READ_ONLY and v is not None
+    }
     short_code = targeting.get("source_short_code")
     if isinstance(short_code, str):
         # Responses show the short code as text; requests want the object.
         targeting["source_short_code"] = {"short_code": short_code}
-    elif short_code is None:
-        targeting.pop("source_short_code", None)
     body["targeting"] = targeting
     missing = [
         name
