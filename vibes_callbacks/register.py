@@ -20,20 +20,21 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from vibes_api import endpoints
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesRequestError
 
-CALLBACKS_PATH = "/config/callbacks/"
+CALLBACKS_PATH = endpoints.CALLBACKS
 # callback_type -> (selector field, path of the list that names the objects, id field there)
 TAP_CALLBACK_TYPES: dict[str, tuple[str, str, str] | None] = {
     "person_added": None,
     "person_updated": None,
-    "subscription_added": ("list_id", "/mobiledb/subscription_lists/", "id"),
-    "subscription_removed": ("list_id", "/mobiledb/subscription_lists/", "id"),
-    "ack_participant_added": ("campaign_id", "/campaigns/acquisition", "acquisition_id"),
-    "ack_participant_changed": ("campaign_id", "/campaigns/acquisition", "acquisition_id"),
-    "wallet_item_install": ("campaign_token", "/campaigns/wallet", "wallet_id"),
-    "wallet_item_remove": ("campaign_token", "/campaigns/wallet", "wallet_id"),
+    "subscription_added": ("list_id", endpoints.SUBSCRIPTION_LISTS, "id"),
+    "subscription_removed": ("list_id", endpoints.SUBSCRIPTION_LISTS, "id"),
+    "ack_participant_added": ("campaign_id", endpoints.ACQUISITION_CAMPAIGNS, "acquisition_id"),
+    "ack_participant_changed": ("campaign_id", endpoints.ACQUISITION_CAMPAIGNS, "acquisition_id"),
+    "wallet_item_install": ("campaign_token", endpoints.WALLET_CAMPAIGNS, "wallet_id"),
+    "wallet_item_remove": ("campaign_token", endpoints.WALLET_CAMPAIGNS, "wallet_id"),
 }
 MAX_URL_LENGTH = 1024
 

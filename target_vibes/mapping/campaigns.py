@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 
@@ -93,11 +92,6 @@ class WalletItemWrite:
     body: dict[str, Any]
     google: bool
 
-    @property
-    def path(self) -> str:
-        wallet = quote(self.wallet_id, safe="")
-        return f"/campaigns/wallet/{wallet}/items/{quote(self.item_id, safe='')}"
-
 
 def notifies(body: Mapping[str, Any]) -> bool:
     """Whether sending ``body`` would put a notification on the pass holder's phone."""
@@ -159,9 +153,9 @@ def wallet_item_write(
 
 @dataclass(frozen=True)
 class CampaignPost:
-    """A create request (wallet message, broadcast): path, body and a stable record id."""
+    """A create request: a wallet message (for ``wallet_id``) or a broadcast (None)."""
 
-    path: str
+    wallet_id: str | None
     body: dict[str, Any]
 
 
@@ -189,7 +183,7 @@ def wallet_message_write(
         if not isinstance(filters, list):
             raise MappingError("filters must be a list of {name, selector, value}")
         body["filters"] = filters
-    return CampaignPost(path=f"/campaigns/wallet/{quote(wallet, safe='')}/messages", body=body)
+    return CampaignPost(wallet_id=wallet, body=body)
 
 
 def broadcast_write(record: Mapping[str, Any], *, now: dt.datetime | None = None) -> CampaignPost:
@@ -250,7 +244,7 @@ def broadcast_write(record: Mapping[str, Any], *, now: dt.datetime | None = None
     ]
     if missing:
         raise MappingError(f"broadcast lacks required field(s): {', '.join(missing)}")
-    return CampaignPost(path="/mobiledb/broadcasts/", body=body)
+    return CampaignPost(wallet_id=None, body=body)
 
 
 def event_write(

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from target_vibes.mapping.common import AlreadyInVibes, MappingError, nest, record_mdn, text
 from vibes_api.values import parse_timestamp
@@ -58,14 +57,6 @@ class Identity:
 
     kind: str  # "external_person_id" | "person_key" | "mdn"
     value: str
-
-    def person_path(self) -> str:
-        """The person's path for identities that have one (not MDN)."""
-        if self.kind == "external_person_id":
-            return f"/mobiledb/persons/external/{quote(self.value, safe='')}"
-        if self.kind == "person_key":
-            return f"/mobiledb/persons/{quote(self.value, safe='')}"
-        raise ValueError("an MDN names no person path; look the person up first")
 
     def body(self) -> dict[str, Any]:
         """The identity as a request body names it (participants, events)."""

@@ -20,6 +20,7 @@ else lives here:
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,6 +35,7 @@ from target_vibes.outcomes import Outcome, Result
 from target_vibes.routing import messaging_refused_message
 from target_vibes.validation import RecordSchemaCheck
 from vibes_api.client import VibesClient, VibesResponse
+from vibes_api.endpoints import Call
 from vibes_api.errors import VibesAPIError, VibesRequestError
 from vibes_api.masking import mask_logger
 
@@ -145,6 +147,10 @@ class VibesSink(BatchSink):
         if self.dry_run and method.upper() != "GET":
             raise DryRunWriteAttempt(f"dry run must not send {method} {path}")
         return await client.request(method, path, metrics=self.progress.metrics, **options)
+
+    def api(self, client: VibesClient) -> Call:
+        """``call`` on ``client``, in the form the endpoint functions take."""
+        return functools.partial(self.call, client)
 
     def warn_ignored(self, columns: tuple[str, ...]) -> None:
         """Say once per column that it was left out of the request."""

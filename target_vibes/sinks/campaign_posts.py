@@ -15,8 +15,8 @@ from typing import Any
 from target_vibes.mapping import CampaignPost, broadcast_write, wallet_message_write
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import MessagingRefused, VibesSink
+from vibes_api import endpoints
 from vibes_api.client import VibesClient
-from vibes_api.errors import VibesNotFound
 
 
 class _CreateSink(VibesSink):
@@ -30,7 +30,12 @@ class _CreateSink(VibesSink):
         return None, write
 
     async def write(self, client: VibesClient, write: CampaignPost) -> Result:
-        response = await self.call(client, "POST", write.path, json=write.body, retry_unsafe=False)
+        if write.wallet_id is None:
+            response = await endpoints.create_broadcast(self.api(client), write.body)
+        else:
+            response = await endpoints.send_wallet_message(
+                self.api(client), write.wallet_id, write.body
+            )
         return Result.written("send", response.status)
 
 
@@ -51,9 +56,9 @@ class WalletMessagesSink(_CreateSink):
         return self.create(wallet_message_write(record, wallet_id=self.route.wallet_id))
 
     async def plan(self, client: VibesClient, write: CampaignPost) -> Result:
-        campaign = write.path.rsplit("/messages", 1)[0]
-        try:
-            await self.call(client, "GET", campaign)
-        except VibesNotFound:
-            return Result.rejected(f"wallet campaign {campaign!r} does not exist", status=404)
+        assert write.wallet_id is not None
+        if await endpoints.wallet_campaign(self.api(client), write.wallet_id) is None:
+            return Result.rejected(
+                f"wallet campaign {write.wallet_id!r} does not exist", status=404
+            )
         return Result.written("send")

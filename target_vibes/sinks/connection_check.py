@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.sinks import BatchSink
 
 from target_vibes.failures import RunStopped
+from vibes_api import endpoints
 from vibes_api.errors import VibesRequestError
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class ConnectionCheckSink(BatchSink):
         super().setup()
         client = self.vibes.client
         try:
-            lists = self.vibes.runner.run(client.get_list("/mobiledb/subscription_lists/"))
+            lists = self.vibes.runner.run(endpoints.subscription_lists(client.request))
         except VibesRequestError as failure:
             raise RunStopped(f"connection check failed: {failure}") from None
         self.logger.info(

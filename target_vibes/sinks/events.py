@@ -13,6 +13,7 @@ from target_vibes.mapping import event_write
 from target_vibes.mapping.campaigns import EVENT_PERSON_KEYS
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import VibesSink
+from vibes_api import endpoints
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesAPIError
 
@@ -43,9 +44,7 @@ class EventsSink(VibesSink):
 
     async def write(self, client: VibesClient, write: dict[str, Any]) -> Result:
         try:
-            response = await self.call(
-                client, "POST", "/events", json=write, limit="events", retry_unsafe=True
-            )
+            response = await endpoints.post_event(self.api(client), write)
         except VibesAPIError as failure:
             if is_duplicate_event(failure):
                 return Result.unchanged("send", failure.status, "event_id was sent before")

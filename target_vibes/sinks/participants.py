@@ -11,40 +11,31 @@ both "unchanged" -- which is also why repeating the POST after a lost answer is 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from target_vibes.mapping import ParticipantWrite, participant_write
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import MessagingRefused, VibesSink
+from vibes_api import endpoints
 from vibes_api.client import VibesClient
-from vibes_api.errors import VibesConflict, VibesNotFound
-
-
-def participants_path(acquisition_id: str) -> str:
-    return f"/campaigns/acquisition/{quote(acquisition_id, safe='')}/participants"
 
 
 async def add_participant(
     sink: VibesSink, client: VibesClient, acquisition_id: str, body: dict[str, Any], action: str
 ) -> Result:
     """Add a participant and classify Vibes' answer (shared with subscribe rows)."""
-    path = participants_path(acquisition_id)
-    try:
-        response = await sink.call(client, "POST", path, json=body, retry_unsafe=True)
-    except VibesConflict:
+    status = await endpoints.add_participant(sink.api(client), acquisition_id, body)
+    if status == 409:
         return Result.unchanged(action, 409, "already subscribed")
-    if response.status == 200:
+    if status == 200:
         return Result.unchanged(action, 200, "already pending confirmation")
-    return Result.written(action, response.status)
+    return Result.written(action, status)
 
 
 async def plan_participant(
     sink: VibesSink, client: VibesClient, acquisition_id: str, action: str
 ) -> Result:
     """A dry run checks that the campaign exists."""
-    try:
-        await sink.call(client, "GET", f"/campaigns/acquisition/{quote(acquisition_id, safe='')}")
-    except VibesNotFound:
+    if await endpoints.acquisition_campaign(sink.api(client), acquisition_id) is None:
         return Result.rejected(
             f"acquisition campaign {acquisition_id!r} does not exist", status=404
         )

@@ -24,6 +24,7 @@ from target_vibes.mapping import Identity, PersonWrite, person_write
 from target_vibes.mapping.people import person_difference
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import VibesSink
+from vibes_api import endpoints
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesNotFound
 
@@ -85,23 +86,11 @@ class PersonsSink(VibesSink):
 
     async def _current(self, client: VibesClient, identity: Identity) -> dict[str, Any] | None:
         """The person Vibes has for this identity, None when there is none."""
-        try:
-            if identity.kind == "mdn":
-                params = {"mdn": identity.value}
-                response = await self.call(client, "GET", "/mobiledb/persons", params=params)
-            else:
-                response = await self.call(client, "GET", identity.person_path())
-        except VibesNotFound:
-            return None
-        data = response.data
-        if isinstance(data, list):  # the MDN lookup may answer an array (FACTS §8.4)
-            data = data[0] if data else None
-        if not isinstance(data, dict):
-            return {}
-        fields = data.get("custom_fields")
+        person = await endpoints.find_person(self.api(client), identity.kind, identity.value)
+        fields = person.get("custom_fields") if person else None
         if isinstance(fields, dict):
             self._fields_seen.update(fields)
-        return data
+        return person
 
     async def _exists(self, client: VibesClient, identity: Identity) -> bool:
         return await self._current(client, identity) is not None
@@ -126,13 +115,12 @@ class PersonsSink(VibesSink):
         ):
             return self._missing(identity)
         if identity.kind == "mdn":
-            # POST merges into the person with the same MDN, so repeating it is harmless.
-            response = await self.call(
-                client, "POST", "/mobiledb/persons/", json=write.body, retry_unsafe=True
-            )
+            response = await endpoints.create_person(self.api(client), write.body)
             return person_result(response)
         try:
-            response = await self.call(client, "PUT", identity.person_path(), json=write.body)
+            response = await endpoints.update_person(
+                self.api(client), identity.kind, identity.value, write.body
+            )
         except VibesNotFound:
             if identity.kind != "person_key":
                 raise

@@ -27,14 +27,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from target_vibes.mapping import SubscriberWrite, participant_body, subscriber_write
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import MessagingRefused, Pending, VibesSink
 from target_vibes.sinks.participants import add_participant, plan_participant
+from vibes_api import endpoints
 from vibes_api.client import VibesClient
-from vibes_api.errors import VibesNotFound
 from vibes_api.values import parse_timestamp
 
 _NO_TIME = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -135,26 +134,13 @@ class SubscriberHistory(VibesSink):
         return None
 
     async def person_path(self, client: VibesClient, write: SubscriberWrite) -> str | None:
-        if write.identity.kind != "mdn":
-            return write.identity.person_path()
-        try:
-            response = await self.call(
-                client, "GET", "/mobiledb/persons", params={"mdn": write.identity.value}
-            )
-        except VibesNotFound:
-            return None
-        person = response.data[0] if isinstance(response.data, list) else response.data
-        key = person.get("person_key") if isinstance(person, dict) else None
-        return None if not key else f"/mobiledb/persons/{quote(str(key), safe='')}"
+        """The person's path (an MDN is looked up first); None for an unknown MDN."""
+        return await endpoints.person_ref(
+            self.api(client), write.identity.kind, write.identity.value
+        )
 
     async def _history(self, client: VibesClient, person_path: str, list_id: str) -> ListHistory:
-        try:
-            response = await self.call(
-                client, "GET", f"{person_path}/subscriptions", params={"active_only": "false"}
-            )
-        except VibesNotFound:
-            return ListHistory(active_since=None, subscribed=False, last_opt_out=None)
-        return list_history(response.data, list_id)
+        return list_history(await endpoints.subscriptions(self.api(client), person_path), list_id)
 
 
 class SubscribersSink(SubscriberHistory):
@@ -171,11 +157,11 @@ class SubscribersSink(SubscriberHistory):
             return await self._subscribe(client, write, send=send)
         if not send:
             return Result.written("unsubscribe")
-        list_id = str(write.subscription_list_id)
-        path = f"{person_path}/subscriptions/{quote(list_id, safe='')}"
-        try:
-            response = await self.call(client, "DELETE", path)
-        except VibesNotFound:
+        assert person_path is not None  # settled_already answered for an unknown person
+        response = await endpoints.unsubscribe(
+            self.api(client), person_path, str(write.subscription_list_id)
+        )
+        if response is None:
             return Result.unchanged("skip", 404, "not subscribed")
         return Result.written("unsubscribe", response.status)
 

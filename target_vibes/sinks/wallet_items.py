@@ -18,8 +18,8 @@ from target_vibes.mapping import WalletItemWrite, wallet_item_write
 from target_vibes.mapping.campaigns import notifies, wallet_item_changes
 from target_vibes.outcomes import Result
 from target_vibes.sinks.base import MessagingRefused, VibesSink
+from vibes_api import endpoints
 from vibes_api.client import VibesClient
-from vibes_api.errors import VibesNotFound
 
 
 class WalletItemsSink(VibesSink):
@@ -30,10 +30,11 @@ class WalletItemsSink(VibesSink):
         return f"{write.wallet_id}/{write.item_id}", write
 
     async def _apply(self, client: VibesClient, write: WalletItemWrite, *, send: bool) -> Result:
-        limit = "google_wallet" if write.google else "default"
-        try:
-            current = await self.call(client, "GET", write.path, limit=limit)
-        except VibesNotFound:
+        api = self.api(client)
+        current = await endpoints.wallet_item(
+            api, write.wallet_id, write.item_id, google=write.google
+        )
+        if current is None:
             return Result.rejected(
                 "wallet item does not exist (items come from installs)", status=404
             )
@@ -47,7 +48,9 @@ class WalletItemsSink(VibesSink):
             )
         if not send:
             return Result.written("update")
-        response = await self.call(client, "PUT", write.path, json=changes, limit=limit)
+        response = await endpoints.update_wallet_item(
+            api, write.wallet_id, write.item_id, changes, google=write.google
+        )
         return Result.written("update", response.status)
 
     async def write(self, client: VibesClient, write: WalletItemWrite) -> Result:

@@ -1,0 +1,179 @@
+"""One function per Vibes operation the plugins use, each of its quirks handled here once.
+
+The plugins say what they want (a person by MDN, a list's subscriptions, an unsubscribe);
+the path, how an id is quoted into it, what a 404 means for that operation, the answer
+that may be an array or an object, the rate bucket and whether a write may be repeated
+after an ambiguous failure are Vibes knowledge and live here (FACTS.md sections named at
+each function). Every function takes ``call``, a coroutine function with the signature of
+``VibesClient.request``: the client's own, or a plugin's wrapper that counts the request in
+its metrics or refuses writes in a dry run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from vibes_api.client import VibesResponse
+from vibes_api.encoding import quote_id
+from vibes_api.errors import VibesConflict, VibesNotFound
+
+# (method, path, **options) -> the answer, as VibesClient.request takes them.
+Call = Callable[..., Awaitable[VibesResponse]]
+
+
+PERSONS = "/mobiledb/persons"
+SUBSCRIPTION_LISTS = "/mobiledb/subscription_lists/"
+ACQUISITION_CAMPAIGNS = "/campaigns/acquisition"
+WALLET_CAMPAIGNS = "/campaigns/wallet"
+BROADCASTS = "/mobiledb/broadcasts"
+CALLBACKS = "/config/callbacks/"
+EVENTS = "/events"
+
+
+# ---- persons (FACTS §2.1) -----------------------------------------------------------------
+def person_path(kind: str, value: str) -> str:
+    """The path of a person named by ``person_key`` or ``external_person_id``."""
+    if kind == "external_person_id":
+        return f"{PERSONS}/external/{quote_id(value)}"
+    if kind == "person_key":
+        return f"{PERSONS}/{quote_id(value)}"
+    raise ValueError("an MDN names no person path; find the person first")
+
+
+def one_person(data: Any) -> dict[str, Any] | None:
+    """The person of an answer: OAS documents an object, the Ruby gem an array (§8.4)."""
+    if isinstance(data, list):
+        data = data[0] if data else None
+    return data if isinstance(data, dict) else None
+
+
+async def find_person(call: Call, kind: str, value: str) -> dict[str, Any] | None:
+    """The person named by key, external id or MDN; None when Vibes knows none (404).
+
+    The MDN goes in the query string, where the client sends E.164's '+' as %2B (§1.4).
+    """
+    try:
+        if kind == "mdn":
+            response = await call("GET", PERSONS, params={"mdn": value})
+        else:
+            response = await call("GET", person_path(kind, value))
+    except VibesNotFound:
+        return None
+    return one_person(response.data)
+
+
+async def person_ref(call: Call, kind: str, value: str) -> str | None:
+    """A path for the person, looking an MDN up first; None when there is no such person."""
+    if kind != "mdn":
+        return person_path(kind, value)
+    person = await find_person(call, kind, value)
+    key = person.get("person_key") if person else None
+    return person_path("person_key", str(key)) if key else None
+
+
+async def create_person(call: Call, body: dict[str, Any]) -> VibesResponse:
+    """POST a person: 201 new, 200 merged into the person with the same MDN, so repeating
+    it after a lost answer is harmless."""
+    return await call("POST", f"{PERSONS}/", json=body, retry_unsafe=True)
+
+
+async def update_person(call: Call, kind: str, value: str, body: dict[str, Any]) -> VibesResponse:
+    """PUT a person by key, or add-or-update by external id; VibesNotFound for an unknown
+    key, VibesConflict (409) for a changed MDN."""
+    return await call("PUT", person_path(kind, value), json=body)
+
+
+# ---- subscriptions (FACTS §2.3) -------------------------------------------------------------
+async def subscriptions(call: Call, person: str) -> list[Any] | None:
+    """Every subscription of the person at path ``person``, opted-out ones included; None
+    for an unknown person."""
+    try:
+        response = await call("GET", f"{person}/subscriptions", params={"active_only": "false"})
+    except VibesNotFound:
+        return None
+    return response.data if isinstance(response.data, list) else []
+
+
+async def unsubscribe(call: Call, person: str, list_id: str) -> VibesResponse | None:
+    """Unsubscribe; None when Vibes says the person was not subscribed (404 = done)."""
+    try:
+        return await call("DELETE", f"{person}/subscriptions/{quote_id(list_id)}")
+    except VibesNotFound:
+        return None
+
+
+async def subscription_lists(call: Call) -> list[Any]:
+    response = await call("GET", SUBSCRIPTION_LISTS)
+    return response.data if isinstance(response.data, list) else []
+
+
+# ---- acquisition (FACTS §2.4) ---------------------------------------------------------------
+async def acquisition_campaign(call: Call, acquisition_id: str) -> dict[str, Any] | None:
+    try:
+        response = await call("GET", f"{ACQUISITION_CAMPAIGNS}/{quote_id(acquisition_id)}")
+    except VibesNotFound:
+        return None
+    return response.data if isinstance(response.data, dict) else {}
+
+
+async def add_participant(call: Call, acquisition_id: str, body: dict[str, Any]) -> int:
+    """Add a participant; the status says what happened: 201 added, 200 already pending
+    confirmation, 409 already subscribed. The last two make a repeat harmless."""
+    path = f"{ACQUISITION_CAMPAIGNS}/{quote_id(acquisition_id)}/participants"
+    try:
+        response = await call("POST", path, json=body, retry_unsafe=True)
+    except VibesConflict:
+        return 409
+    return response.status
+
+
+# ---- wallet (FACTS §2.6-2.8) ----------------------------------------------------------------
+def wallet_item_path(wallet_id: str, item_id: str) -> str:
+    return f"{WALLET_CAMPAIGNS}/{quote_id(wallet_id)}/items/{quote_id(item_id)}"
+
+
+def _wallet_bucket(google: bool) -> str:
+    # Google Wallet updates have their own limit of 20 requests/s (§1.5).
+    return "google_wallet" if google else "default"
+
+
+async def wallet_item(
+    call: Call, wallet_id: str, item_id: str, *, google: bool = False
+) -> VibesResponse | None:
+    try:
+        return await call("GET", wallet_item_path(wallet_id, item_id), limit=_wallet_bucket(google))
+    except VibesNotFound:
+        return None
+
+
+async def update_wallet_item(
+    call: Call, wallet_id: str, item_id: str, body: dict[str, Any], *, google: bool = False
+) -> VibesResponse:
+    path = wallet_item_path(wallet_id, item_id)
+    return await call("PUT", path, json=body, limit=_wallet_bucket(google))
+
+
+async def wallet_campaign(call: Call, wallet_id: str) -> dict[str, Any] | None:
+    try:
+        response = await call("GET", f"{WALLET_CAMPAIGNS}/{quote_id(wallet_id)}")
+    except VibesNotFound:
+        return None
+    return response.data if isinstance(response.data, dict) else {}
+
+
+async def send_wallet_message(call: Call, wallet_id: str, body: dict[str, Any]) -> VibesResponse:
+    """Create (and so send) a wallet message; never repeated after an ambiguous failure."""
+    path = f"{WALLET_CAMPAIGNS}/{quote_id(wallet_id)}/messages"
+    return await call("POST", path, json=body, retry_unsafe=False)
+
+
+# ---- broadcasts and events (FACTS §2.5, §2.11) ----------------------------------------------
+async def create_broadcast(call: Call, body: dict[str, Any]) -> VibesResponse:
+    """Create a broadcast; never repeated after an ambiguous failure (it would text twice)."""
+    return await call("POST", f"{BROADCASTS}/", json=body, retry_unsafe=False)
+
+
+async def post_event(call: Call, body: dict[str, Any]) -> VibesResponse:
+    """Send an event (300 requests/s bucket); its ``event_id`` makes a repeat harmless."""
+    return await call("POST", EVENTS, json=body, limit="events", retry_unsafe=True)
