@@ -13,6 +13,7 @@ requests it needs: one per id (two for an MDN, which must first be resolved to a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,7 @@ from tap_vibes.not_found import MAX_NOT_FOUND_RATIO, NotFoundTally
 from tap_vibes.person_ids import PersonId, PersonIdsFile
 from tap_vibes.streams.base import VibesStream
 from tap_vibes.timestamps import parse_timestamp
-from vibes_api.client import quote_id
-from vibes_api.errors import VibesNotFound
+from vibes_api import endpoints
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
@@ -29,47 +29,25 @@ if TYPE_CHECKING:
     from vibes_api.client import VibesClient
     from vibes_api.metrics import ClientMetrics
 
-PERSONS = "/mobiledb/persons"
+
+def _api(client: VibesClient, metrics: ClientMetrics) -> endpoints.Call:
+    return functools.partial(client.request, metrics=metrics)
 
 
 async def fetch_person(
     client: VibesClient, person_id: PersonId, metrics: ClientMetrics
 ) -> dict[str, Any] | None:
     """The person an id names, or None when Vibes knows no such person (404)."""
-    value = quote_id(person_id.value)
-    try:
-        if person_id.kind == "person_key":
-            data = await client.get(f"{PERSONS}/{value}", metrics=metrics)
-        elif person_id.kind == "external_person_id":
-            data = await client.get(f"{PERSONS}/external/{value}", metrics=metrics)
-        else:
-            data = await client.get(PERSONS, {"mdn": person_id.value}, metrics=metrics)
-    except VibesNotFound:
-        return None
-    if isinstance(data, list):  # the Ruby gem documents an array for the MDN lookup (§8.4)
-        data = data[0] if data else None
-    return data if isinstance(data, dict) else None
+    return await endpoints.find_person(_api(client, metrics), person_id.kind, person_id.value)
 
 
 async def fetch_subscriptions(
     client: VibesClient, person_id: PersonId, metrics: ClientMetrics
 ) -> list[dict[str, Any]] | None:
     """Every subscription of the person, opted-out ones included; None for an unknown person."""
-    if person_id.kind == "mdn":
-        person = await fetch_person(client, person_id, metrics)
-        if person is None or not person.get("person_key"):
-            return None
-        base = f"{PERSONS}/{quote_id(person['person_key'])}"
-    elif person_id.kind == "external_person_id":
-        base = f"{PERSONS}/external/{quote_id(person_id.value)}"
-    else:
-        base = f"{PERSONS}/{quote_id(person_id.value)}"
-    try:
-        return await client.get_list(
-            f"{base}/subscriptions", {"active_only": "false"}, metrics=metrics
-        )
-    except VibesNotFound:
-        return None
+    api = _api(client, metrics)
+    person = await endpoints.person_ref(api, person_id.kind, person_id.value)
+    return None if person is None else await endpoints.subscriptions(api, person)
 
 
 def subscriber_record(subscription: dict[str, Any]) -> dict[str, Any]:
