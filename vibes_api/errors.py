@@ -21,6 +21,11 @@ from vibes_api.masking import mask_text
 _BODY_EXCERPT = 200
 
 
+_TEMPORARY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_NOT_PROCESSED_STATUSES = frozenset({429, 503})
+_RUN_STATUSES = frozenset({401, 408, 429})
+
+
 class VibesError(Exception):
     """Base of every error raised by vibes_api."""
 
@@ -106,7 +111,26 @@ class VibesAPIError(VibesRequestError):
     def maybe_processed(self) -> bool:
         # 429 and 503 mean "refused before processing"; other 5xx (a crash, a gateway that
         # gave up waiting) may come after the write was applied.
-        return self.status >= 500 and self.status != 503
+        return self.status >= 500 and not self.not_processed
+
+    # What each status means is decided here, once: the retry policy and the target's
+    # sinks read these properties.
+    @property
+    def temporary(self) -> bool:
+        """"Not now" rather than "no": another attempt may succeed (408 is the server timing
+        out our request)."""
+        return self.status in _TEMPORARY_STATUSES
+
+    @property
+    def not_processed(self) -> bool:
+        """The request was refused before any processing, so repeating it cannot duplicate."""
+        return self.status in _NOT_PROCESSED_STATUSES
+
+    @property
+    def about_the_record(self) -> bool:
+        """A 4xx that says this request's content is wrong (reject the record), not that
+        the run is misconfigured (401) or Vibes is busy (408, 429)."""
+        return self.status < 500 and self.status not in _RUN_STATUSES
 
     @property
     def hint(self) -> str:

@@ -20,10 +20,6 @@ from vibes_api.errors import (
     VibesTransportError,
 )
 
-# Answers that say "not now" rather than "no"; 408 is the server timing out our request.
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-# Answers that prove the request was refused before any processing.
-NOT_PROCESSED_STATUSES = frozenset({429, 503})
 # Transport failures where nothing reached Vibes.
 NOT_SENT_KINDS = frozenset({"connect"})
 # Transport failures worth another attempt at all ("tls" is a configuration problem).
@@ -64,9 +60,9 @@ class RetryPolicy:
 def is_retryable(error: VibesRequestError, retry_unsafe: bool) -> bool:
     """Whether the failure may go away on another attempt and retrying cannot duplicate a write."""
     if isinstance(error, VibesAPIError):
-        if error.status not in RETRYABLE_STATUSES:
+        if not error.temporary:
             return False
-        return retry_unsafe or error.status in NOT_PROCESSED_STATUSES
+        return retry_unsafe or error.not_processed
     if isinstance(error, VibesTransportError):
         if error.kind not in RETRYABLE_KINDS:
             return False

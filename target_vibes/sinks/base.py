@@ -42,8 +42,6 @@ from vibes_api.masking import mask_logger
 if TYPE_CHECKING:
     from target_vibes.target import TargetVibes
 
-# 4xx answers that say the run is misconfigured rather than the record is wrong.
-_FATAL_STATUSES = frozenset({401, 408, 429})
 _DRY_RUN_REASONS_SHOWN = 20
 SUPERSEDED = "superseded by a later row for the same person and list in this batch"
 
@@ -300,7 +298,7 @@ class VibesSink(BatchSink):
                 else:
                     result = await self.write(client, item.write)
             except VibesAPIError as failure:
-                if failure.status < 500 and failure.status not in _FATAL_STATUSES:
+                if failure.about_the_record:
                     result = rejection(failure)
                 else:
                     result = self._unsettled(failure, abort)
