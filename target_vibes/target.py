@@ -35,13 +35,12 @@ from target_vibes.routing import (
 from target_vibes.sinks import SINK_BY_RESOURCE, SkippedStreamSink
 from target_vibes.sinks.base import progress_key
 from target_vibes.sinks.connection_check import MELTANO_TEST_STREAM, ConnectionCheckSink
-from vibes_api.bridge import AsyncRunner
-from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConfigError
 from vibes_api.exit_codes import ending_expected_failures
 from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
-from vibes_api.progress import ProgressCounter, ProgressReporter
+from vibes_api.progress import ProgressCounter
+from vibes_api.session import RunSession
 from vibes_api.settings import VibesSettings
 from vibes_api.version import DISTRIBUTION
 
@@ -199,8 +198,11 @@ class TargetVibes(Target):
         self.dead_letters = DeadLetterWriter(self.config.get("dead_letter_path", DEFAULT_PATH))
         self._lock = threading.Lock()
         self._batch_written = threading.Event()
-        self._runner: AsyncRunner | None = None
-        self._progress: ProgressReporter | None = None
+        self.session = RunSession(
+            self.settings,
+            self.name,
+            progress_interval_seconds=float(self.config.get("progress_interval_seconds", 10.0)),
+        )
 
     # ---- routing ------------------------------------------------------------------------
     def route_for(self, stream_name: str) -> Route:
@@ -229,29 +231,8 @@ class TargetVibes(Target):
         return SINK_BY_RESOURCE[route.resource]
 
     # ---- shared resources ---------------------------------------------------------------
-    @property
-    def runner(self) -> AsyncRunner:
-        with self._lock:
-            if self._runner is None:
-                self._runner = AsyncRunner("target-vibes")
-            return self._runner
-
-    @property
-    def client(self) -> VibesClient:
-        return self.runner.client(self.settings)
-
-    @property
-    def window(self) -> int:
-        return self.settings.max_concurrency
-
     def progress_counter(self, stream_name: str) -> ProgressCounter:
-        with self._lock:
-            if self._progress is None:
-                interval = float(self.config.get("progress_interval_seconds", 10.0))
-                self._progress = ProgressReporter(interval_seconds=interval)
-                self._progress.start()
-            progress = self._progress
-        counter = progress.counter(stream_name)
+        counter = self.session.counter(stream_name)
         dry_run = bool(self.config.get("dry_run", False))
         for outcome in Outcome:
             if dry_run or outcome is not Outcome.UNVERIFIED:  # only a plan has unverified
@@ -292,20 +273,13 @@ class TargetVibes(Target):
         self._verdict()
 
     def _finish(self) -> None:
-        """Close the client and files, then print the summary (and the dry-run plan)."""
-        with self._lock:
-            runner, self._runner = self._runner, None
-            progress, self._progress = self._progress, None
-        if runner is not None:
-            runner.close()
+        """Close the files and the session (which prints the summary), after the dry-run plan."""
         self.dead_letters.close()
-        dry_run = bool(self.config.get("dry_run", False))
-        if dry_run:
+        if self.config.get("dry_run", False):
             self.logger.info("dry run: nothing was written to Vibes and no STATE was emitted")
             for tally in self.outcomes.tallies():
                 self.logger.info("%s", tally.plan_line())
-        if progress is not None:
-            progress.stop()
+        self.session.close()
         if self.dead_letters.count:
             self.logger.warning(
                 "%d rejected record(s) written to %s; after fixing the cause, replay them with: "

@@ -117,7 +117,7 @@ class VibesAPIError(VibesRequestError):
     # sinks read these properties.
     @property
     def temporary(self) -> bool:
-        """"Not now" rather than "no": another attempt may succeed (408 is the server timing
+        """ "Not now" rather than "no": another attempt may succeed (408 is the server timing
         out our request)."""
         return self.status in _TEMPORARY_STATUSES
 

@@ -1,7 +1,7 @@
 """The one base of every tap-vibes stream: where the SDK's synchronous generators meet asyncio.
 
 A concrete stream declares its name, path, keys and replication key; this class owns the
-rest once: reading through the tap's :class:`~tap_vibes.session.TapSession` (one runner, one
+rest once: reading through the tap's :class:`~vibes_api.session.RunSession` (one runner, one
 client), client-side bookmarks on the records' own timestamps (Vibes filters nothing),
 a deterministic order, RFC 3339 timestamps, and per-stream progress and request metrics.
 
@@ -37,11 +37,11 @@ if TYPE_CHECKING:
     from singer_sdk.mapper import StreamMap
     from singer_sdk.singerlib import SelectionMask
 
-    from tap_vibes.session import TapSession
     from tap_vibes.tap import TapVibes
     from vibes_api.client import VibesClient
     from vibes_api.metrics import ClientMetrics
     from vibes_api.progress import ProgressCounter
+    from vibes_api.session import RunSession
 
 SCHEMAS = SchemaDirectory(Path(__file__).resolve().parent.parent / "schemas")
 _EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
@@ -133,7 +133,7 @@ class VibesStream(Stream):
 
     # -- the SDK's extension points ----------------------------------------------------------
     @property
-    def session(self) -> TapSession:
+    def session(self) -> RunSession:
         return self._vibes_tap.session
 
     @property

@@ -33,16 +33,13 @@ from target_vibes.sinks.subscribers import SubscriberHistory, subscription_of
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesRequestError
 
-_DESTINATION = "_vibes_import_destination"
+# The run's one destination, a named resource of the session (one SFTP session serves
+# every stream).
+_DESTINATION = "import destination"
 
 
 def shared_destination(sink: VibesSink) -> ImportDestination:
-    """The run's one destination (so one SFTP session serves every stream)."""
-    destination: ImportDestination | None = getattr(sink.vibes, _DESTINATION, None)
-    if destination is None:
-        destination = ImportDestination(sink.config)
-        setattr(sink.vibes, _DESTINATION, destination)
-    return destination
+    return sink.session.resource(_DESTINATION, lambda: ImportDestination(sink.config))
 
 
 class FileImportSink(VibesSink):
@@ -111,10 +108,7 @@ class FileImportSink(VibesSink):
                 self.settle(item.record, Result.rejected(f"{name} row {number}: {reason}"))
 
     def clean_up(self) -> None:
-        destination = getattr(self.vibes, _DESTINATION, None)
-        if destination is not None:
-            setattr(self.vibes, _DESTINATION, None)
-            destination.close()
+        self.session.forget(_DESTINATION)
         super().clean_up()
 
 
@@ -144,7 +138,7 @@ class SubscribersFileSink(FileImportSink, SubscriberHistory):
         latest = [item for group in self.latest(pending) for item in group]
         dated = [item for item in latest if subscription_of(item).as_of is not None]
         if dated:
-            done = self.vibes.runner.run(self._settled(self.vibes.client, dated))
+            done = self.session.run(self._settled(self.session.client, dated))
             for item, result in done:
                 self.settle(item.record, result)
             finished = {id(item) for item, _ in done}
@@ -160,7 +154,7 @@ class SubscribersFileSink(FileImportSink, SubscriberHistory):
         self, client: VibesClient, items: list[Pending]
     ) -> list[tuple[Pending, Result]]:
         """The dated rows Vibes' history makes pointless, read ``window`` at a time."""
-        window = asyncio.Semaphore(self.vibes.window)
+        window = asyncio.Semaphore(self.session.window)
 
         async def check(item: Pending) -> tuple[Pending, Result | None]:
             change = subscription_of(item)

@@ -104,6 +104,7 @@ class VibesSink(BatchSink):
         super().__init__(target, stream_name, schema, key_properties)
         mask_logger(self.logger)  # reasons and the SDK's DEBUG lines quote records
         self.vibes = target
+        self.session = target.session
         self.route = target.route_for(stream_name)
         self.tally = target.outcomes.stream(stream_name, self.resource)
         self.progress = target.progress_counter(stream_name)
@@ -167,7 +168,7 @@ class VibesSink(BatchSink):
     def setup(self) -> None:
         super().setup()
         # Open the session now so the first batch does not pay for it.
-        _ = self.vibes.client
+        _ = self.session.client
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         inner = super().get_validator()
@@ -236,7 +237,7 @@ class VibesSink(BatchSink):
         settled = 0
         for part in (first, rest):
             if part and abort.error is None and self.watch.stop is None:
-                settled += self.vibes.runner.run(self._run_batch(self.vibes.client, abort, part))
+                settled += self.session.run(self._run_batch(self.session.client, abort, part))
         if self.watch.stop is not None:
             raise self.watch.stop
         if abort.error is not None:
@@ -276,7 +277,7 @@ class VibesSink(BatchSink):
 
         try:
             async with asyncio.TaskGroup() as workers:
-                for _ in range(min(self.vibes.window, len(groups))):
+                for _ in range(min(self.session.window, len(groups))):
                     workers.create_task(worker())
         except BaseExceptionGroup as failures:
             # Not a Vibes failure (those become outcomes): a bug; show it as itself.

@@ -35,9 +35,9 @@ class ConnectionCheckSink(BatchSink):
 
     def setup(self) -> None:
         super().setup()
-        client = self.vibes.client
+        client = self.vibes.session.client
         try:
-            lists = self.vibes.runner.run(endpoints.subscription_lists(client.request))
+            lists = self.vibes.session.run(endpoints.subscription_lists(client.request))
         except VibesRequestError as failure:
             raise RunStopped(f"connection check failed: {failure}") from None
         self.logger.info(
