@@ -10,7 +10,8 @@ import pytest
 
 from tests.files.conftest import out_dir as _out
 from tests.files.conftest import sftp_settings
-from tests.tap.harness import DirectReader, run_tap
+from tests.tap.harness import run_tap
+from tests.vibes_reader import VibesReader
 from vibes_emulator.testing import RunningEmulator
 
 STREAMS = ("subscribers", "wallet_item_events")
@@ -22,8 +23,8 @@ def _tsv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def _reader(emulator: RunningEmulator) -> DirectReader:
-    return DirectReader(emulator.url, emulator.company_key, emulator.username, emulator.password)
+def _reader(emulator: RunningEmulator) -> VibesReader:
+    return VibesReader.of(emulator)
 
 
 def _active_pairs(emulator: RunningEmulator) -> set[tuple[str, str]]:

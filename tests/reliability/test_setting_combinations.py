@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from tests.reliability.support import ProcessRun, run_process, tap_command, write_json
-from tests.tap.harness import DirectReader, select_streams, write_ids_file
+from tests.tap.harness import select_streams, write_ids_file
+from tests.vibes_reader import VibesReader
 from vibes_api import exit_codes
 from vibes_api.errors import VibesConfigError
 from vibes_callbacks.journal import Journal
@@ -38,7 +39,7 @@ def vibes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]
 
 
 def _opt_out_one(emulator: RunningEmulator) -> None:
-    reader = DirectReader(emulator.url, emulator.company_key, emulator.username, emulator.password)
+    reader = VibesReader.of(emulator)
     for person in emulator.control.persons():
         key = person["person_key"]
         for sub in reader.get_list(f"/mobiledb/persons/{key}/subscriptions"):

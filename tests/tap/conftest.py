@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.tap.harness import DirectReader, TapRun, run_tap, write_ids_file
+from tests.tap.harness import TapRun, run_tap, write_ids_file
+from tests.vibes_reader import VibesReader
 from vibes_emulator.testing import RunningEmulator
 
 UNKNOWN_IDS = 3
@@ -36,10 +37,10 @@ def seeded_run(seeded_emulator: RunningEmulator, seeded_ids_file: Path) -> TapRu
 
 
 @pytest.fixture(scope="module")
-def direct(seeded_emulator: RunningEmulator) -> DirectReader:
+def direct(seeded_emulator: RunningEmulator) -> VibesReader:
     e = seeded_emulator
-    return DirectReader(e.url, e.company_key, e.username, e.password)
+    return VibesReader.of(e)
 
 
-def reader_for(emulator: RunningEmulator) -> DirectReader:
-    return DirectReader(emulator.url, emulator.company_key, emulator.username, emulator.password)
+def reader_for(emulator: RunningEmulator) -> VibesReader:
+    return VibesReader.of(emulator)

@@ -1,23 +1,16 @@
-"""Test harness: run tap-vibes in-process against an emulator, and read the API directly.
+"""Test harness: run tap-vibes in-process against an emulator.
 
 ``run_tap`` captures stdout the way the SDK's own test runner does and parses every Singer
-message with orjson. ``DirectReader`` reads the emulated Vibes API over plain HTTP (urllib,
-Basic auth, X-API-Version 2) to know what the API holds without going through the tap.
+message with orjson. What the API holds is read with the shared ``tests.vibes_reader``.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import csv
 import io
-import json
 import logging
 import re
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections import defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
@@ -103,61 +96,6 @@ def select_streams(config: dict[str, Any], streams: tuple[str, ...]) -> dict[str
             if metadata["breadcrumb"] == []:
                 metadata["metadata"]["selected"] = chosen
     return catalog
-
-
-class DirectReader:
-    """Reads the emulated API like any HTTP client would."""
-
-    def __init__(self, url: str, company_key: str, username: str, password: str) -> None:
-        self.base = f"{url}/companies/{company_key}"
-        token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        self.headers = {"Authorization": f"Basic {token}", "X-API-Version": "2"}
-
-    def request(
-        self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None
-    ) -> tuple[int, dict[str, str], Any]:
-        query = "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote) if params else ""
-        data = None if body is None else json.dumps(body).encode()
-        headers = {**self.headers, "Content-Type": "application/json"}
-        request = urllib.request.Request(  # noqa: S310 - loopback emulator
-            self.base + path + query, data=data, method=method, headers=headers
-        )
-        for _ in range(100):  # the emulator enforces Vibes' 100/s: wait out a 429
-            try:
-                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                    raw = response.read()
-                    data = json.loads(raw) if raw else None
-                    return response.status, dict(response.headers), data
-            except urllib.error.HTTPError as error:
-                raw = error.read()
-                if error.code != 429:
-                    return error.code, dict(error.headers), json.loads(raw) if raw else None
-            time.sleep(0.05)
-        raise AssertionError(f"{method} {path}: still 429 after 100 tries")
-
-    def get_list(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        status, _, data = self.request("GET", path, params)
-        if status == 404:
-            return []
-        assert status == 200, (path, status, data)
-        assert isinstance(data, list)
-        return data
-
-    def wallet_items(self, wallet_id: str, page_size: int = 50) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"page_size": page_size}
-        while True:
-            status, headers, data = self.request(
-                "GET", f"/campaigns/wallet/{wallet_id}/items", params
-            )
-            if status == 404 and not items:
-                return []
-            assert status == 200, (status, data)
-            items.extend(data)
-            token = headers.get("X-Next-Page-Token") or ""
-            if not token:
-                return items
-            params["page_token"] = token
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")

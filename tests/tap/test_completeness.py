@@ -12,7 +12,8 @@ from typing import Any
 
 from tap_vibes.streams.broadcasts import STATUSES
 from tests.tap.conftest import UNKNOWN_IDS
-from tests.tap.harness import DirectReader, TapRun, canon
+from tests.tap.harness import TapRun, canon
+from tests.vibes_reader import VibesReader
 
 
 def by_key(records: list[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], Any]:
@@ -22,7 +23,7 @@ def by_key(records: list[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], A
 
 
 def test_list_streams_hold_exactly_what_the_api_lists(
-    seeded_run: TapRun, direct: DirectReader
+    seeded_run: TapRun, direct: VibesReader
 ) -> None:
     lists = direct.get_list("/mobiledb/subscription_lists/")
     assert by_key(seeded_run.records["subscription_lists"], "id") == by_key(lists, "id")
@@ -33,7 +34,7 @@ def test_list_streams_hold_exactly_what_the_api_lists(
     )
 
 
-def test_broadcasts_of_every_status(seeded_run: TapRun, direct: DirectReader) -> None:
+def test_broadcasts_of_every_status(seeded_run: TapRun, direct: VibesReader) -> None:
     expected = [b for s in STATUSES for b in direct.get_list("/mobiledb/broadcasts", {"status": s})]
     assert {b["status"] for b in expected} == set(STATUSES)
     ours = seeded_run.records["broadcasts"]
@@ -42,7 +43,7 @@ def test_broadcasts_of_every_status(seeded_run: TapRun, direct: DirectReader) ->
 
 
 def test_every_wallet_item_and_message_of_every_campaign(
-    seeded_run: TapRun, direct: DirectReader
+    seeded_run: TapRun, direct: VibesReader
 ) -> None:
     campaigns = direct.get_list("/campaigns/wallet")
     assert by_key(seeded_run.records["wallet_campaigns"], "wallet_id") == by_key(
@@ -67,7 +68,7 @@ def test_every_wallet_item_and_message_of_every_campaign(
     assert by_key(seeded_run.records["wallet_messages"], *keys) == by_key(messages, *keys)
 
 
-def test_records_come_in_a_deterministic_order(seeded_run: TapRun, direct: DirectReader) -> None:
+def test_records_come_in_a_deterministic_order(seeded_run: TapRun, direct: VibesReader) -> None:
     broadcasts = seeded_run.records["broadcasts"]
     order = [(canon(b["updated_at"]), b["broadcast_id"]) for b in broadcasts]
     assert order == sorted(order)
@@ -81,7 +82,7 @@ def test_records_come_in_a_deterministic_order(seeded_run: TapRun, direct: Direc
 def test_persons_are_exactly_the_named_ones_in_file_order(
     seeded_run: TapRun,
     seeded_persons: list[dict[str, Any]],
-    direct: DirectReader,
+    direct: VibesReader,
 ) -> None:
     persons = seeded_run.records["persons"]
     assert [p["person_key"] for p in persons] == [p["person_key"] for p in seeded_persons]
@@ -91,7 +92,7 @@ def test_persons_are_exactly_the_named_ones_in_file_order(
 
 
 def test_subscribers_include_opted_out_ones_of_every_named_person(
-    seeded_run: TapRun, seeded_persons: list[dict[str, Any]], direct: DirectReader
+    seeded_run: TapRun, seeded_persons: list[dict[str, Any]], direct: VibesReader
 ) -> None:
     expected: list[dict[str, Any]] = []
     for person in seeded_persons:

@@ -7,14 +7,12 @@ import io
 import json
 import subprocess
 import sys
-import urllib.parse
-import urllib.request
-from base64 import b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from target_vibes.target import TargetVibes
+from tests.vibes_reader import VibesReader
 
 DATA = Path(__file__).parent / "data"
 
@@ -84,39 +82,9 @@ def run_cli(
     )
 
 
-class Api:
-    """A tiny synchronous Vibes client for reading back what the target wrote."""
-
-    def __init__(
-        self, emulator: Any, company_key: str | None = None, auth: tuple[str, str] | None = None
-    ):
-        self.base = f"{emulator.url}/companies/{company_key or emulator.company_key}"
-        user, password = auth or (emulator.username, emulator.password)
-        token = b64encode(f"{user}:{password}".encode()).decode()
-        self.headers = {
-            "Authorization": f"Basic {token}",
-            "X-API-Version": "2",
-            "Content-Type": "application/json",
-        }
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(  # noqa: S310 - loopback emulator
-            self.base + path, data=data, method=method, headers=self.headers
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            return error.code, json.loads(raw) if raw else None
-
-    def person_by_external(self, external_id: str) -> dict[str, Any] | None:
-        status, body = self.call(
-            "GET", "/mobiledb/persons/external/" + urllib.parse.quote(external_id, safe="")
-        )
-        return body if status == 200 else None
+# The shared reader (tests/vibes_reader.py), made from an emulator:
+# ``Api(emulator)`` or ``Api(emulator, company_key, (username, password))``.
+Api = VibesReader.of
 
 
 def writes(stats: dict[str, Any]) -> int:
