@@ -17,6 +17,7 @@ from target_vibes.mapping.common import (
     normalize_mdn,
     stable_id,
     text,
+    unmapped,
 )
 
 # Fields Vibes computes or never lets a client change (FACTS 2.7: "any field may be
@@ -49,6 +50,8 @@ BROADCAST_READ_ONLY = frozenset(
         "updated_at",
     }
 )
+# What a broadcast create takes (OAS broadcastRequest); other columns are named, not sent.
+BROADCAST_FIELDS = frozenset({"name", "send_scheduled_date", "send_schedule", "targeting"})
 # A schedule this far in the past is a mistake, not clock skew.
 PAST_TOLERANCE = dt.timedelta(minutes=5)
 EVENT_FIELDS = frozenset({"event_id", "event_type", "event_data", "debug_data"})
@@ -157,6 +160,7 @@ class CampaignPost:
 
     wallet_id: str | None
     body: dict[str, Any]
+    ignored: tuple[str, ...] = ()
 
 
 def wallet_message_write(
@@ -183,7 +187,8 @@ def wallet_message_write(
         if not isinstance(filters, list):
             raise MappingError("filters must be a list of {name, selector, value}")
         body["filters"] = filters
-    return CampaignPost(wallet_id=wallet, body=body)
+    known = {"message", "filters", "wallet_id", "campaign_ref", *WALLET_MESSAGE_READ_ONLY}
+    return CampaignPost(wallet_id=wallet, body=body, ignored=unmapped(nested, known))
 
 
 def broadcast_write(record: Mapping[str, Any], *, now: dt.datetime | None = None) -> CampaignPost:
@@ -217,9 +222,7 @@ def broadcast_write(record: Mapping[str, Any], *, now: dt.datetime | None = None
     # an optional field it does not have) means "not given", and Vibes' schema wants the
     # field's type when it is given.
     body = {
-        key: value
-        for key, value in nested.items()
-        if key not in BROADCAST_READ_ONLY and value is not None
+        key: value for key, value in nested.items() if key in BROADCAST_FIELDS and value is not None
     }
     targeting = body.get("targeting")
     if not isinstance(targeting, Mapping):
@@ -244,7 +247,8 @@ def broadcast_write(record: Mapping[str, Any], *, now: dt.datetime | None = None
     ]
     if missing:
         raise MappingError(f"broadcast lacks required field(s): {', '.join(missing)}")
-    return CampaignPost(wallet_id=None, body=body)
+    ignored = unmapped(nested, BROADCAST_FIELDS | BROADCAST_READ_ONLY)
+    return CampaignPost(wallet_id=None, body=body, ignored=ignored)
 
 
 def event_write(

@@ -10,7 +10,7 @@ import decimal
 import functools
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import orjson
@@ -203,3 +203,8 @@ def _decimal_default(value: Any) -> Any:
 def drop_metadata(record: Mapping[str, Any]) -> dict[str, Any]:
     """The record without Singer ``_sdc_*`` bookkeeping columns."""
     return {key: value for key, value in record.items() if not key.startswith("_sdc_")}
+
+
+def unmapped(nested: Mapping[str, Any], known: Collection[str]) -> tuple[str, ...]:
+    """The record's columns a write of this resource has no place for, sorted."""
+    return tuple(sorted(key for key in nested if key not in known and not key.startswith("_sdc_")))

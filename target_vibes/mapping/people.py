@@ -7,7 +7,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_vibes.mapping.common import AlreadyInVibes, MappingError, nest, record_mdn, text
+from target_vibes.mapping.common import (
+    AlreadyInVibes,
+    MappingError,
+    nest,
+    record_mdn,
+    text,
+    unmapped,
+)
 from vibes_api.values import parse_timestamp
 
 # Bookkeeping columns of tap-vibes' journal streams: where a change came from, not data.
@@ -335,11 +342,6 @@ def participant_write(
         body=body,
         ignored=unmapped(nested, PARTICIPANT_COLUMNS),
     )
-
-
-def unmapped(nested: Mapping[str, Any], known: Collection[str]) -> tuple[str, ...]:
-    """The record's columns a write of this resource has no place for, sorted."""
-    return tuple(sorted(key for key in nested if key not in known and not key.startswith("_sdc_")))
 
 
 def same_custom_value(wanted: Any, have: Any) -> bool:

@@ -25,6 +25,7 @@ class _CreateSink(VibesSink):
     def create(self, write: CampaignPost) -> tuple[None, CampaignPost]:
         """A new message to send: only with allow_messaging (the record is rejected
         otherwise; records of what Vibes already holds never reach here)."""
+        self.warn_ignored(write.ignored)
         if not self.allow_messaging:
             raise MessagingRefused(f"a new {self.resource[:-1].replace('_', ' ')}")
         return None, write

@@ -280,6 +280,9 @@ def test_wallet_message_and_broadcast_bodies() -> None:
         }
     )
     assert with_nulls.body == broadcast.body
+    # A column a broadcast has no place for is named, not sent.
+    extra = broadcast_write({**with_nulls.body, "campaign_owner": "ann"})
+    assert extra.ignored == ("campaign_owner",) and "campaign_owner" not in extra.body
 
 
 @given(st.dictionaries(FIELD_NAMES, st.text(max_size=10), max_size=5))
