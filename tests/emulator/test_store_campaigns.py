@@ -94,7 +94,8 @@ def test_due_broadcast_is_sent_when_read(store: Store, clock: ManualClock) -> No
 
 def _big_campaign(store: Store) -> str:
     state = store.core.company(CK)
-    return max(state.items_by_campaign, key=lambda w: len(state.items_by_campaign[w]))
+    campaigns = state.tables["wallet_item"].groups("by_campaign")
+    return max(campaigns, key=lambda w: len(campaigns[w]))
 
 
 def test_wallet_items_page_newest_first_without_gaps_or_repeats(store: Store) -> None:
@@ -108,7 +109,7 @@ def test_wallet_items_page_newest_first_without_gaps_or_repeats(store: Store) ->
         if not token:
             break
         assert len(page) == 70
-    total = len(store.core.company(CK).items_by_campaign[wallet_id])
+    total = len(store.core.company(CK).tables["wallet_item"].group("by_campaign", wallet_id))
     assert len(seen) == total == len({i["wallet_item_id"] for i in seen})
     stamps = [i["updated_at"] for i in seen]
     assert stamps == sorted(stamps, reverse=True)
@@ -256,11 +257,8 @@ def test_list_caps_for_wallet_and_acquisition_campaigns(store: Store, clock: Man
     template = next(iter(table.values()))
     start = int((NOW - 86400) * 1000)
     for number in range(60):
-        table[f"EXTRA{number}"] = template | {
-            "acquisition_id": f"EXTRA{number}",
-            "start_date": start,
-            "end_date": None,
-        }
+        extra = {"acquisition_id": f"EXTRA{number}", "start_date": start, "end_date": None}
+        table.put(f"EXTRA{number}", template | extra)
     assert len(store.acquisitions.listing(CK)) == 50
 
 
@@ -268,7 +266,7 @@ def test_page_size_1000_pages_a_campaign_of_more_than_1000_items() -> None:
     store = Store.open(None, clock=ManualClock(start=NOW))
     store.seed(5000, seed=1)
     wallet_id = _big_campaign(store)
-    total = len(store.core.company(CK).items_by_campaign[wallet_id])
+    total = len(store.core.company(CK).tables["wallet_item"].group("by_campaign", wallet_id))
     assert total > 1000
     first, token = store.wallet_items.listing(CK, wallet_id, {"page_size": "1000"})
     assert len(first) == 1000 and token

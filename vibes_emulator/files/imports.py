@@ -184,7 +184,7 @@ class ImportProcessor:
             raise RowFailure("no campaign_token in the row or the header")
         tokens = {k: v for k, v in values.items() if k not in ("uuid", "campaign_token")}
         for wallet_id in campaigns:
-            if uuid in state.items_by_campaign.get(wallet_id, {}):
+            if uuid in state.tables["wallet_item"].group("by_campaign", wallet_id):
                 self.store.wallet_items.update(state.key, wallet_id, uuid, {"tokens": tokens})
                 return
         raise RowFailure("no pass with that uuid in the campaign(s)")

@@ -133,7 +133,6 @@ class Activity:
         item["installed_at" if installed else "removed_at"] = now
         item["updated_at"] = self.store.clock.touch(item["updated_at"], 1)
         self.store.core.save(state, "wallet_item", record_id, item)
-        state.forget_item_order(item["wallet_id"])
         self.store.core.emit(
             state, "wallet_item_install" if installed else "wallet_item_remove", item
         )

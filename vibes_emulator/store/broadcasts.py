@@ -77,7 +77,7 @@ class Broadcasts:
         if wanted not in STATUSES:
             raise bad_request(f"status must be one of {', '.join(STATUSES)}")
         picked = []
-        # "The first 100" in creation order: the table is kept in id order (see reindex).
+        # "The first 100" in creation order: the table declares id order (see CompanyState).
         for broadcast in state.tables["broadcast"].values():
             if broadcast["status"] == "scheduled":
                 self._advance(state, broadcast)

@@ -9,6 +9,7 @@ Stored values: strings, epoch ms for dates, option keys for selects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from vibes_emulator.errors import ApiError, unprocessable
@@ -97,7 +98,7 @@ def _normalize(definition: Record, raw: Any) -> Any:
     return keys
 
 
-def normalize_values(definitions: dict[str, Record], values: Any) -> dict[str, Any]:
+def normalize_values(definitions: Mapping[str, Record], values: Any) -> dict[str, Any]:
     """Validate a request's ``custom_fields`` object; 422 listing every problem at once."""
     if values is None:
         return {}
@@ -126,7 +127,7 @@ def _render_option(definition: Record, key: str) -> dict[str, Any]:
     return {"id": None, "name": key, "option_key": key, "active": False}
 
 
-def render_values(definitions: dict[str, Record], stored: dict[str, Any]) -> dict[str, Any]:
+def render_values(definitions: Mapping[str, Record], stored: dict[str, Any]) -> dict[str, Any]:
     """Custom field values as Vibes prints them."""
     out: dict[str, Any] = {}
     for name, value in stored.items():

@@ -66,8 +66,8 @@ class Store:
         for company, kind, record_id, record in persistence.load():
             state = self.core.companies.get(company)
             if state is None:
-                state = self.core.companies[company] = CompanyState(company)
-            state.tables[kind][record_id] = record
+                state = self.core.companies[company] = CompanyState(company, persistence)
+            state.tables[kind].load(record_id, record)
         for state in self.core.companies.values():
             state.reindex()
 
@@ -92,7 +92,8 @@ class Store:
         """Create a company with the default custom fields, or reset its credentials."""
         state = self.core.companies.get(company_key)
         if state is None:
-            state = self.core.companies[company_key] = CompanyState(company_key)
+            state = CompanyState(company_key, self.core.persistence)
+            self.core.companies[company_key] = state
             for definition in default_fields():
                 self.core.save(state, "field", definition["name"], definition)
         record = {"username": username, "password_sha256": password_digest(password)}
@@ -129,7 +130,12 @@ class Store:
             raise ValueError("persons must be >= 0")
         state = self.core.company(self.default_company)
         state.clear_data()
-        seed_data.build(state, persons, seed, self.core.clock.now_ms())
+        # Built detached and saved whole: one transaction instead of a write per record.
+        state.write_through(False)
+        try:
+            seed_data.build(state, persons, seed, self.core.clock.now_ms())
+        finally:
+            state.write_through(True)
         state.reindex()
         self._persist_company(state)
 

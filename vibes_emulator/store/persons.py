@@ -65,18 +65,13 @@ class Persons:
     def by_key_or_id(self, state: CompanyState, ident: str) -> Record | None:
         """``person_key``, or the deprecated numeric ``person_id`` in the same slot."""
         table = state.tables["person"]
-        person = table.get(ident)
-        if person is None and ident in state.person_by_id:
-            person = table.get(state.person_by_id[ident])
-        return person
+        return table.get(ident) or table.find("by_id", ident)
 
     def by_external(self, state: CompanyState, external_id: str) -> Record | None:
-        key = state.person_by_external.get(external_id)
-        return None if key is None else state.tables["person"].get(key)
+        return state.tables["person"].find("by_external", external_id)
 
     def by_mdn(self, state: CompanyState, e164: str) -> Record | None:
-        key = state.person_by_mdn.get(e164)
-        return None if key is None else state.tables["person"].get(key)
+        return state.tables["person"].find("by_mdn", e164)
 
     def visible_to(self, person: Record, version: int) -> bool:
         return visible(person.get("mdn"), version)
@@ -163,7 +158,6 @@ class Persons:
             "updated_at": now,
         }
         self.core.save(state, "person", person["person_key"], person)
-        state.index_person(person)
         self.core.emit(state, "person_added", person)
         return person
 
@@ -197,24 +191,25 @@ class Persons:
         if updated == person:
             return False
         updated["updated_at"] = self.core.clock.touch(person["updated_at"], SECOND)
-        state.unindex_person(person)
         person.clear()
         person.update(updated)
-        state.index_person(person)
         self.core.save(state, "person", person["person_key"], person)
         self.core.emit(state, "person_updated", person)
         return True
+
+    def _taken(self, state: CompanyState, index: str, value: str, own: Record | None) -> bool:
+        holder = state.tables["person"].find(index, value)
+        return holder is not None and (own is None or holder["person_key"] != own["person_key"])
 
     def check_unique(
         self, state: CompanyState, person: Record | None, changes: dict[str, Any]
     ) -> None:
         """409 when the body's MDN or external id already belongs to someone else."""
-        own_key = None if person is None else person["person_key"]
         mdn = changes.get("mdn")
-        if mdn is not None and state.person_by_mdn.get(mdn, own_key) != own_key:
+        if mdn is not None and self._taken(state, "by_mdn", mdn, person):
             raise conflict("MDN belongs to another person")
         external = changes.get("external_person_id")
-        if external is not None and state.person_by_external.get(external, own_key) != own_key:
+        if external is not None and self._taken(state, "by_external", external, person):
             raise conflict("external_person_id belongs to another person")
 
     def create(self, company_key: str, body: Any, version: int) -> tuple[int, dict[str, Any]]:

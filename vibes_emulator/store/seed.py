@@ -144,9 +144,9 @@ def build_persons(state: CompanyState, rng: random.Random, count: int, now: int)
             "created_at": created // 1000 * 1000,
             "updated_at": updated // 1000 * 1000,
         }
-        persons[person["person_key"]] = person
+        persons.put(person["person_key"], person)
         out.append(person)
-    state.tables["seq"]["person_id"] = {"value": 100_000 + count}
+    state.tables["seq"].put("person_id", {"value": 100_000 + count})
     return out
 
 
@@ -154,7 +154,7 @@ def build_subscriptions(
     state: CompanyState, rng: random.Random, persons: list[Record], now: int
 ) -> None:
     for list_id, name in LISTS:
-        state.tables["list"][list_id] = {"id": list_id, "name": name}
+        state.tables["list"].put(list_id, {"id": list_id, "name": name})
     table = state.tables["subscription"]
     number = 0
     for person in persons:
@@ -171,16 +171,19 @@ def build_subscriptions(
             for position in range(0, len(history), 2):
                 number += 1
                 ended = history[position + 1] if position + 1 < len(history) else None
-                table[str(number)] = {
-                    "id": str(number),
-                    "person_key": person["person_key"],
-                    "list_id": list_id,
-                    "acquisition_id": None,
-                    "opt_in_date": history[position] // 1000 * 1000,
-                    "opt_out_date": ended,
-                    "opt_out_reason": _REASON.draw(rng) if ended else None,
-                }
-    state.tables["seq"]["subscription"] = {"value": number}
+                table.put(
+                    str(number),
+                    {
+                        "id": str(number),
+                        "person_key": person["person_key"],
+                        "list_id": list_id,
+                        "acquisition_id": None,
+                        "opt_in_date": history[position] // 1000 * 1000,
+                        "opt_out_date": ended,
+                        "opt_out_reason": _REASON.draw(rng) if ended else None,
+                    },
+                )
+    state.tables["seq"].put("subscription", {"value": number})
 
 
 def build_acquisitions(
@@ -201,24 +204,28 @@ def build_acquisitions(
     for number, (description, list_id, confirm, start, end) in enumerate(plans, start=1):
         acquisition_id = ids.short_token("acquisition", state.key, number, 8).upper()
         created = now + (start - _rand(rng, 5, 30)) * DAY
-        state.tables["acquisition"][acquisition_id] = {
-            "acquisition_id": acquisition_id,
-            "description": description,
-            "status": "active",
-            "start_date": now + start * DAY,
-            "end_date": None if end is None else now + end * DAY,
-            "created_date": created,
-            "updated_date": created + _rand(rng, max(1, min(now, now + start * DAY) - created)),
-            "keywords": [description.split()[0].upper(), f"JOIN{number}"],
-            "sourcecode": _pick(rng, ("65301", "77777", "22022")),
-            "list_id": list_id,
-            "requires_confirmation": confirm,
-        }
+        state.tables["acquisition"].put(
+            acquisition_id,
+            {
+                "acquisition_id": acquisition_id,
+                "description": description,
+                "status": "active",
+                "start_date": now + start * DAY,
+                "end_date": None if end is None else now + end * DAY,
+                "created_date": created,
+                "updated_date": created + _rand(rng, max(1, min(now, now + start * DAY) - created)),
+                "keywords": [description.split()[0].upper(), f"JOIN{number}"],
+                "sourcecode": _pick(rng, ("65301", "77777", "22022")),
+                "list_id": list_id,
+                "requires_confirmation": confirm,
+            },
+        )
         if not confirm:
             continue
-        state.tables["block"][join_id(acquisition_id, BLOCKED_MDN)] = {"mdn": BLOCKED_MDN}
+        state.tables["block"].put(join_id(acquisition_id, BLOCKED_MDN), {"mdn": BLOCKED_MDN})
         for person in rng.sample(with_mdn, min(len(with_mdn), 3)):
-            state.tables["block"][join_id(acquisition_id, person["mdn"])] = {"mdn": person["mdn"]}
+            blocked = {"mdn": person["mdn"]}
+            state.tables["block"].put(join_id(acquisition_id, person["mdn"]), blocked)
         subscribed = {
             s["person_key"]
             for s in state.tables["subscription"].values()
@@ -230,13 +237,16 @@ def build_acquisitions(
             joined = (
                 now - _rand(rng, 20 * HOUR) if rng.random() < 0.7 else now - _rand(rng, 2, 60) * DAY
             )
-            state.tables["participant"][join_id(acquisition_id, person["person_key"])] = {
-                "acquisition_id": acquisition_id,
-                "person_key": person["person_key"],
-                "participation_date": joined,
-                "expire_date": joined + 24 * HOUR,
-                "status": "PENDING",
-            }
+            state.tables["participant"].put(
+                join_id(acquisition_id, person["person_key"]),
+                {
+                    "acquisition_id": acquisition_id,
+                    "person_key": person["person_key"],
+                    "participation_date": joined,
+                    "expire_date": joined + 24 * HOUR,
+                    "status": "PENDING",
+                },
+            )
 
 
 def build(state: CompanyState, persons: int, seed: int, now_ms: int) -> None:

@@ -59,29 +59,32 @@ def build_broadcasts(state: CompanyState, rng: random.Random, count: int, now: i
             }
         touched = max(send_at, created) if status != "scheduled" else created
         short_code = _pick(rng, ("65301", None, "77777"))
-        state.tables["broadcast"][broadcast_id] = {
-            "broadcast_id": broadcast_id,
-            "status": status,
-            "name": f"{_pick(rng, SEASONS)} alert {index + 1}",
-            "send_scheduled_date": send_at,
-            "send_schedule": {"method": "by_date"},
-            "created_by": _pick(rng, USERS),
-            "created_by_application": _pick(rng, (None, "api")),
-            "targeting": {
-                "message_template": _pick(rng, TEMPLATES),
-                "short_url_base": "http://vbs.cm/",
-                "shorten_urls": rng.random() < 0.5,
-                "channel": "sms" if rng.random() < 0.9 else "push",
-                "source_short_code": short_code,
-                "source_lists": rng.sample(lists, _rand(rng, 1, 3)),
-                "filters": [],
+        state.tables["broadcast"].put(
+            broadcast_id,
+            {
+                "broadcast_id": broadcast_id,
+                "status": status,
+                "name": f"{_pick(rng, SEASONS)} alert {index + 1}",
+                "send_scheduled_date": send_at,
+                "send_schedule": {"method": "by_date"},
+                "created_by": _pick(rng, USERS),
+                "created_by_application": _pick(rng, (None, "api")),
+                "targeting": {
+                    "message_template": _pick(rng, TEMPLATES),
+                    "short_url_base": "http://vbs.cm/",
+                    "shorten_urls": rng.random() < 0.5,
+                    "channel": "sms" if rng.random() < 0.9 else "push",
+                    "source_short_code": short_code,
+                    "source_lists": rng.sample(lists, _rand(rng, 1, 3)),
+                    "filters": [],
+                },
+                "delivery": delivery,
+                "recipient_estimate": _rand(rng, 1, 5000),
+                "created_at": created // 1000 * 1000,
+                "updated_at": min(now, touched + _rand(rng, DAY)) // 1000 * 1000,
             },
-            "delivery": delivery,
-            "recipient_estimate": _rand(rng, 1, 5000),
-            "created_at": created // 1000 * 1000,
-            "updated_at": min(now, touched + _rand(rng, DAY)) // 1000 * 1000,
-        }
-    state.tables["seq"]["broadcast"] = {"value": 1000 + count}
+        )
+    state.tables["seq"].put("broadcast", {"value": 1000 + count})
 
 
 WALLET_PLANS = (
@@ -128,16 +131,19 @@ def build_wallet(state: CompanyState, rng: random.Random, persons: list[Record],
         wallet_id = ids.short_token("wallet", state.key, number, 6)
         created = now - _rand(rng, 200, 700) * DAY
         expires = None if expires_days is None else now + expires_days * DAY
-        state.tables["wallet_campaign"][wallet_id] = {
-            "wallet_id": wallet_id,
-            "name": name,
-            "type": kind,
-            "description": f"{name} for our customers" if rng.random() < 0.7 else None,
-            "expiration_date": expires,
-            "redirect_link": "https://example.com/expired" if expires else None,
-            "created_at": created + _rand(rng, 1000),
-            "updated_at": now - _rand(rng, 1, 150) * DAY + _rand(rng, DAY),
-        }
+        state.tables["wallet_campaign"].put(
+            wallet_id,
+            {
+                "wallet_id": wallet_id,
+                "name": name,
+                "type": kind,
+                "description": f"{name} for our customers" if rng.random() < 0.7 else None,
+                "expiration_date": expires,
+                "redirect_link": "https://example.com/expired" if expires else None,
+                "created_at": created + _rand(rng, 1000),
+                "updated_at": now - _rand(rng, 1, 150) * DAY + _rand(rng, DAY),
+            },
+        )
         holders = rng.sample(persons, min(len(persons), int(total_items * shares[number - 1])))
         for person in holders:
             item_number += 1
@@ -149,42 +155,51 @@ def build_wallet(state: CompanyState, rng: random.Random, persons: list[Record],
                 if rng.random() < 0.2
                 else ids.uuid_for("wallet_item", state.key, item_number)
             )
-            state.tables["wallet_item"][join_id(wallet_id, item_id)] = {
-                "wallet_item_id": item_id,
-                "wallet_id": wallet_id,
-                "group_code": _pick(rng, ("vip", "regular", "regular", "new", None)),
-                "active": rng.random() < 0.9,
-                "tokens": _item_tokens(rng, person, kind, expires),
-                "locations": [],
-                "provider": "google_wallet" if google else "passbook",
-                "passbook": None
-                if google or rng.random() < 0.5
-                else {"notification": "Thanks for visiting!"},
-                "google_wallet": (
-                    {"messages": {"header": "Hello", "body": "Your pass was updated"}}
-                    if google and rng.random() < 0.5
-                    else None
-                ),
-                "created_at": item_created,
-                "updated_at": item_created + _rand(rng, max(1, now - item_created)),
-            }
+            state.tables["wallet_item"].put(
+                join_id(wallet_id, item_id),
+                {
+                    "wallet_item_id": item_id,
+                    "wallet_id": wallet_id,
+                    "group_code": _pick(rng, ("vip", "regular", "regular", "new", None)),
+                    "active": rng.random() < 0.9,
+                    "tokens": _item_tokens(rng, person, kind, expires),
+                    "locations": [],
+                    "provider": "google_wallet" if google else "passbook",
+                    "passbook": None
+                    if google or rng.random() < 0.5
+                    else {"notification": "Thanks for visiting!"},
+                    "google_wallet": (
+                        {"messages": {"header": "Hello", "body": "Your pass was updated"}}
+                        if google and rng.random() < 0.5
+                        else None
+                    ),
+                    "created_at": item_created,
+                    "updated_at": item_created + _rand(rng, max(1, now - item_created)),
+                },
+            )
         # The big campaign gets more than the 50-message cap.
         messages = 60 + len(persons) // 100 if number == 1 else _rand(rng, 2, 9)
         for _ in range(messages):
             message_number += 1
             sent = now - _rand(rng, SPAN // 2)
-            state.tables["wallet_message"][join_id(wallet_id, str(message_number))] = {
-                "wallet_message_id": str(message_number),
-                "wallet_id": wallet_id,
-                "message": {"template": "Hi {{first_name}}, new rewards await!", "header": "News"},
-                "filters": [{"name": "group_code", "selector": "=", "value": "vip"}]
-                if rng.random() < 0.4
-                else [],
-                "created_at": sent,
-                "updated_at": sent,
-            }
-    state.tables["seq"]["wallet_campaign"] = {"value": len(WALLET_PLANS)}
-    state.tables["seq"]["wallet_message"] = {"value": message_number}
+            state.tables["wallet_message"].put(
+                join_id(wallet_id, str(message_number)),
+                {
+                    "wallet_message_id": str(message_number),
+                    "wallet_id": wallet_id,
+                    "message": {
+                        "template": "Hi {{first_name}}, new rewards await!",
+                        "header": "News",
+                    },
+                    "filters": [{"name": "group_code", "selector": "=", "value": "vip"}]
+                    if rng.random() < 0.4
+                    else [],
+                    "created_at": sent,
+                    "updated_at": sent,
+                },
+            )
+    state.tables["seq"].put("wallet_campaign", {"value": len(WALLET_PLANS)})
+    state.tables["seq"].put("wallet_message", {"value": message_number})
 
 
 def build_callbacks(state: CompanyState, now: int) -> None:
@@ -193,22 +208,25 @@ def build_callbacks(state: CompanyState, now: int) -> None:
         ("subscription_added", {"list_id": "1201"}),
     )
     for number, (kind, selector) in enumerate(registrations, start=101):
-        state.tables["callback"][str(number)] = {
-            "callback_id": str(number),
-            "callback_type": kind,
-            "selector": selector,
-            "destination": {
-                "url": f"https://hooks.example.com/vibes/{kind}",
-                "method": "POST",
-                "content_type": "application/json",
+        state.tables["callback"].put(
+            str(number),
+            {
+                "callback_id": str(number),
+                "callback_type": kind,
+                "selector": selector,
+                "destination": {
+                    "url": f"https://hooks.example.com/vibes/{kind}",
+                    "method": "POST",
+                    "content_type": "application/json",
+                },
+                "start_date": None,
+                "end_date": None,
+                "api_version": 2,
+                "created_at": now - 100 * DAY,
+                "updated_at": now - 50 * DAY,
             },
-            "start_date": None,
-            "end_date": None,
-            "api_version": 2,
-            "created_at": now - 100 * DAY,
-            "updated_at": now - 50 * DAY,
-        }
-    state.tables["seq"]["callback"] = {"value": 100 + len(registrations)}
+        )
+    state.tables["seq"].put("callback", {"value": 100 + len(registrations)})
 
 
 def build(state: CompanyState, rng: random.Random, persons: list[Record], now: int) -> None:

@@ -1,4 +1,4 @@
-"""Per-company state: one table of records per kind, plus the indexes reads need.
+"""Per-company state: one :class:`Table` of records per kind, each keeping its own indexes.
 
 Every record is a plain JSON-able dict, so the same object is the working copy, the
 SQLite row body and what the seed generator produces. Instants are epoch milliseconds.
@@ -9,15 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from vibes_emulator.errors import not_found
 
 from .clock import Clock
 from .persistence import Persistence, Row
+from .table import Group, Record, Table, Unique
 
-Record = dict[str, Any]
 ChangeListener = Callable[["CompanyState", str, Record], None]
 
 # Kinds that hold the company's definition (kept by reset) and kinds that hold its data.
@@ -37,6 +35,7 @@ DATA_KINDS = (
     "callback",
     "event",
 )
+ALL_KINDS = (*DEFINITION_KINDS, *DATA_KINDS)
 
 
 def join_id(*parts: str) -> str:
@@ -48,57 +47,74 @@ def password_digest(password: str) -> str:
     return hashlib.sha256(password.encode()).hexdigest()
 
 
-@dataclass
+def _by_number(record_id: str) -> int:
+    return int(record_id)
+
+
 class CompanyState:
-    """Everything one company owns."""
+    """Everything one company owns: one :class:`Table` per kind, indexes declared on them."""
 
-    key: str
-    tables: dict[str, dict[str, Record]] = field(default_factory=dict)
-    person_by_id: dict[str, str] = field(default_factory=dict)
-    person_by_external: dict[str, str] = field(default_factory=dict)
-    person_by_mdn: dict[str, str] = field(default_factory=dict)
-    subs_by_person: dict[str, list[str]] = field(default_factory=dict)
-    items_by_campaign: dict[str, dict[str, Record]] = field(default_factory=dict)
-    messages_by_campaign: dict[str, dict[str, Record]] = field(default_factory=dict)
-    # Per-campaign cache of items sorted for paging; dropped whenever an item changes.
-    item_order: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    item_token_names: dict[str, set[str]] = field(default_factory=dict)
+    def __init__(self, key: str, persistence: Persistence | None = None) -> None:
+        self.key = key
+        self.persistence = persistence
+        # Per-campaign cache of items sorted for paging; dropped whenever an item changes.
+        self.item_order: dict[str, list[tuple[int, str]]] = {}
+        self.item_token_names: dict[str, set[str]] = {}
+        self.tables: dict[str, Table] = {kind: Table(kind) for kind in ALL_KINDS}
+        self.tables["person"] = Table(
+            "person",
+            unique=(
+                Unique("by_id", lambda p: str(p["person_id"])),
+                Unique("by_external", lambda p: p.get("external_person_id")),
+                Unique("by_mdn", lambda p: p.get("mdn")),
+            ),
+        )
+        # Broadcast lists are "the first 100" in creation order, and a person's subscriptions
+        # come in creation order: a database loads rows in text order ("10010" before "1002").
+        self.tables["broadcast"] = Table("broadcast", order=_by_number)
+        self.tables["subscription"] = Table(
+            "subscription",
+            groups=(Group("by_person", lambda s: s["person_key"], lambda s: s["id"]),),
+            order=_by_number,
+        )
+        self.tables["wallet_item"] = Table(
+            "wallet_item",
+            groups=(Group("by_campaign", lambda i: i["wallet_id"], lambda i: i["wallet_item_id"]),),
+            on_change=lambda item: self.forget_item_order(item["wallet_id"]),
+        )
+        self.tables["wallet_message"] = Table(
+            "wallet_message",
+            groups=(
+                Group("by_campaign", lambda m: m["wallet_id"], lambda m: m["wallet_message_id"]),
+            ),
+        )
+        self.write_through(True)
 
-    def __post_init__(self) -> None:
-        for kind in (*DEFINITION_KINDS, *DATA_KINDS):
-            self.tables.setdefault(kind, {})
-
-    def table(self, kind: str) -> dict[str, Record]:
+    def table(self, kind: str) -> Table:
         return self.tables[kind]
+
+    def write_through(self, on: bool) -> None:
+        """Attach the tables to persistence (or detach them, to load or seed in bulk)."""
+        writer = self._write if on and self.persistence is not None else None
+        for table in self.tables.values():
+            table.writer = writer
+
+    def _write(self, kind: str, record_id: str, record: Record | None) -> None:
+        assert self.persistence is not None
+        if record is None:
+            self.persistence.delete(self.key, kind, record_id)
+        else:
+            self.persistence.put(self.key, kind, record_id, record)
 
     def clear_data(self) -> None:
         for kind in DATA_KINDS:
-            self.tables[kind] = {}
-        self.reindex()
+            self.tables[kind].clear()
+        self.forget_item_order()
 
     def reindex(self) -> None:
-        """Rebuild every index from the tables (after loading or seeding)."""
-        self.person_by_id = {}
-        self.person_by_external = {}
-        self.person_by_mdn = {}
-        for person in self.tables["person"].values():
-            self.index_person(person)
-        # Broadcast lists are "the first 100" in creation order: keep the table in id order
-        # (a database loads rows in text order, where "10010" sorts before "1002").
-        broadcasts = self.tables["broadcast"]
-        self.tables["broadcast"] = dict(sorted(broadcasts.items(), key=lambda kv: int(kv[0])))
-        self.subs_by_person = {}
-        subs = sorted(self.tables["subscription"].values(), key=lambda s: int(s["id"]))
-        for sub in subs:
-            self.subs_by_person.setdefault(sub["person_key"], []).append(sub["id"])
-        self.items_by_campaign = {}
-        for item in self.tables["wallet_item"].values():
-            items = self.items_by_campaign.setdefault(item["wallet_id"], {})
-            items[item["wallet_item_id"]] = item
-        self.messages_by_campaign = {}
-        for message in self.tables["wallet_message"].values():
-            messages = self.messages_by_campaign.setdefault(message["wallet_id"], {})
-            messages[message["wallet_message_id"]] = message
+        """Restore every table's order and indexes (after loading or seeding in bulk)."""
+        for table in self.tables.values():
+            table.rebuild()
         self.forget_item_order()
 
     def forget_item_order(self, wallet_id: str | None = None) -> None:
@@ -107,21 +123,6 @@ class CompanyState:
         else:
             self.item_order.pop(wallet_id, None)
             self.item_token_names.pop(wallet_id, None)
-
-    def index_person(self, person: Record) -> None:
-        key = person["person_key"]
-        self.person_by_id[str(person["person_id"])] = key
-        if person.get("external_person_id") is not None:
-            self.person_by_external[person["external_person_id"]] = key
-        if person.get("mdn") is not None:
-            self.person_by_mdn[person["mdn"]] = key
-
-    def unindex_person(self, person: Record) -> None:
-        self.person_by_id.pop(str(person["person_id"]), None)
-        if person.get("external_person_id") is not None:
-            self.person_by_external.pop(person["external_person_id"], None)
-        if person.get("mdn") is not None:
-            self.person_by_mdn.pop(person["mdn"], None)
 
     def rows(self) -> list[Row]:
         return [
@@ -149,14 +150,10 @@ class Core:
         return state
 
     def save(self, state: CompanyState, kind: str, record_id: str, record: Record) -> None:
-        state.tables[kind][record_id] = record
-        if self.persistence is not None:
-            self.persistence.put(state.key, kind, record_id, record)
+        state.tables[kind].put(record_id, record)
 
     def remove(self, state: CompanyState, kind: str, record_id: str) -> None:
-        state.tables[kind].pop(record_id, None)
-        if self.persistence is not None:
-            self.persistence.delete(state.key, kind, record_id)
+        state.tables[kind].remove(record_id)
 
     def emit(self, state: CompanyState, change: str, record: Record) -> None:
         """Report a change Vibes sends callbacks for (``person_added``, ...)."""

@@ -103,8 +103,7 @@ class Subscriptions:
         }
 
     def records_of(self, state: CompanyState, person_key: str) -> list[Record]:
-        table = state.tables["subscription"]
-        return [table[sub_id] for sub_id in state.subs_by_person.get(person_key, ())]
+        return list(state.tables["subscription"].group("by_person", person_key).values())
 
     def active_subscription(
         self, state: CompanyState, person_key: str, list_id: str
@@ -129,7 +128,6 @@ class Subscriptions:
             "opt_out_reason": None,
         }
         self.core.save(state, "subscription", sub_id, sub)
-        state.subs_by_person.setdefault(person_key, []).append(sub_id)
         self.core.emit(state, "subscription_added", sub)
         return sub
 

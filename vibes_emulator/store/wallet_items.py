@@ -112,7 +112,7 @@ class WalletItems:
         return out
 
     def _order(
-        self, state: CompanyState, wallet_id: str, items: dict[str, Record]
+        self, state: CompanyState, wallet_id: str, items: Mapping[str, Record]
     ) -> list[tuple[int, str]]:
         order = state.item_order.get(wallet_id)
         if order is None:
@@ -166,7 +166,7 @@ class WalletItems:
         """One page of items and the next page token ("" on the last page)."""
         state = self.core.company(company_key)
         campaign = self.campaigns.campaign(state, wallet_id)
-        items = state.items_by_campaign.get(wallet_id)
+        items = state.tables["wallet_item"].group("by_campaign", wallet_id)
         if not items:
             raise not_found("Wallet items")
         order = self._order(state, wallet_id, items)
@@ -191,7 +191,7 @@ class WalletItems:
 
     def _item(self, state: CompanyState, wallet_id: str, item_id: str) -> tuple[Record, Record]:
         campaign = self.campaigns.campaign(state, wallet_id)
-        item = state.items_by_campaign.get(wallet_id, {}).get(item_id)
+        item = state.tables["wallet_item"].group("by_campaign", wallet_id).get(item_id)
         if item is None:
             raise not_found("Wallet item")
         return item, campaign
@@ -205,7 +205,7 @@ class WalletItems:
         state = self.core.companies.get(company_key)
         if state is None:
             return None
-        item = state.items_by_campaign.get(wallet_id, {}).get(item_id)
+        item = state.tables["wallet_item"].group("by_campaign", wallet_id).get(item_id)
         return None if item is None else str(item["provider"])
 
     def update(self, company_key: str, wallet_id: str, item_id: str, body: Any) -> dict[str, Any]:
@@ -259,5 +259,4 @@ class WalletItems:
             updated["updated_at"] = self.core.clock.touch(item["updated_at"], MILLI)
             item.update(updated)
             self.core.save(state, "wallet_item", join_id(wallet_id, item_id), item)
-            state.forget_item_order(wallet_id)
         return self.render(state, item, campaign)

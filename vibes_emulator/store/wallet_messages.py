@@ -58,14 +58,14 @@ class WalletMessages:
     def listing(self, company_key: str, wallet_id: str) -> list[dict[str, Any]]:
         state = self.core.company(company_key)
         campaign = self.campaigns.campaign(state, wallet_id)
-        messages = list(state.messages_by_campaign.get(wallet_id, {}).values())
+        messages = list(state.tables["wallet_message"].group("by_campaign", wallet_id).values())
         messages.sort(key=lambda m: (m["created_at"], int(m["wallet_message_id"])), reverse=True)
         return [self.render(state, m, campaign) for m in messages[:LIST_CAP]]
 
     def get(self, company_key: str, wallet_id: str, message_id: str) -> dict[str, Any]:
         state = self.core.company(company_key)
         campaign = self.campaigns.campaign(state, wallet_id)
-        message = state.messages_by_campaign.get(wallet_id, {}).get(message_id)
+        message = state.tables["wallet_message"].group("by_campaign", wallet_id).get(message_id)
         if message is None:
             raise not_found("Wallet message")
         return self.render(state, message, campaign)
@@ -105,5 +105,4 @@ class WalletMessages:
         self.core.save(
             state, "wallet_message", join_id(wallet_id, record["wallet_message_id"]), record
         )
-        state.messages_by_campaign.setdefault(wallet_id, {})[record["wallet_message_id"]] = record
         return self.render(state, record, campaign)
