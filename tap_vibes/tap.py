@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import atexit
 import gc
+import json
 import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.about import AboutFormatter
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_vibes.failures import expected_failure
 from tap_vibes.not_found import MAX_NOT_FOUND_RATIO, MIN_IDS_FOR_RATIO
 from tap_vibes.settings_check import check_settings
-from tap_vibes.streams.broadcasts import BroadcastsStream
-from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
-from tap_vibes.streams.changes import with_journal_streams
-from tap_vibes.streams.extracts import with_extract_streams
-from tap_vibes.streams.lists import SubscriptionListsStream
-from tap_vibes.streams.persons import PersonsStream, SubscribersStream
-from tap_vibes.streams.wallet import (
-    WalletCampaignsStream,
-    WalletItemsStream,
-    WalletMessagesStream,
-)
+from tap_vibes.sources_table import sources_about, sources_markdown, stream_types
 from tap_vibes.writer import OrjsonSingerWriter
 from vibes_api.errors import VibesConfigError
 from vibes_api.exit_codes import ending_expected_failures
@@ -37,17 +29,6 @@ from vibes_api.version import DISTRIBUTION
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
-
-STREAM_TYPES = (
-    SubscriptionListsStream,
-    AcquisitionCampaignsStream,
-    BroadcastsStream,
-    WalletCampaignsStream,
-    WalletItemsStream,
-    WalletMessagesStream,
-    PersonsStream,
-    SubscribersStream,
-)
 
 
 class TapVibes(Tap):
@@ -172,6 +153,19 @@ class TapVibes(Tap):
         with ending_expected_failures(cls.logger, expected_failure):
             super().cb_test(*args, **kwargs)
 
+    @classmethod
+    def print_about(cls, output_format: str | None = None) -> None:
+        """The SDK's about output plus which source serves each stream (sources_table.py):
+        a "sources" key in JSON, a "Stream sources" section in text and markdown."""
+        info = cls._get_about_info()
+        formatter = AboutFormatter.get_formatter(output_format or "text")
+        text = formatter.format_about(info)
+        if output_format == "json":
+            text = json.dumps({**json.loads(text), "sources": sources_about()}, indent=2)
+        else:
+            text = f"{text.rstrip()}\n\n{sources_markdown()}\n"
+        print(text)
+
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         mask_logger(self.logger)  # also masks the SDK's one-line report of a failed run
         kwargs["state"] = state_value(kwargs.get("state"), self.logger)
@@ -190,11 +184,8 @@ class TapVibes(Tap):
                 check_settings(self.config)
 
     def discover_streams(self) -> list[Stream]:
-        # callback_journal swaps in the journal streams (tap_vibes/streams/changes.py).
-        streams = with_journal_streams(STREAM_TYPES, self.config)
-        # extracts_path swaps in the extract streams (tap_vibes/streams/extracts.py).
-        streams = with_extract_streams(streams, self.config)
-        return [stream_type(tap=self) for stream_type in streams]
+        # Which class serves each stream: tap_vibes/sources_table.py.
+        return [stream_type(tap=self) for stream_type in stream_types(self.config)]
 
     @property
     def session(self) -> RunSession:

@@ -11,7 +11,7 @@ no request is made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from tap_vibes.settings_check import setting_instant
@@ -110,19 +110,3 @@ class WalletItemEventsStream(JournalStream):
 
     name = "wallet_item_events"
     primary_keys = ("event_id",)
-
-
-def with_journal_streams(
-    stream_types: Iterable[type[VibesStream]], config: Mapping[str, Any]
-) -> list[type[VibesStream]]:
-    """The tap's streams for ``config``: unchanged without a journal; with one, persons and
-    subscribers read it, and participants and wallet_item_events are added."""
-    types = list(stream_types)
-    if not config.get(JOURNAL_SETTING):
-        return types
-    replacements: dict[str, type[VibesStream]] = {
-        "persons": JournalPersonsStream,
-        "subscribers": JournalSubscribersStream,
-    }
-    chosen = [replacements.get(str(getattr(t, "name", "")), t) for t in types]
-    return [*chosen, ParticipantsStream, WalletItemEventsStream]

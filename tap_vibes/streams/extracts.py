@@ -1,15 +1,13 @@
 """Streams read from Vibes' extract files (setting ``extracts_path``; see docs/files.md).
 
-With ``extracts_path``, ``subscribers`` and ``wallet_item_events`` read the extracts
-(they win over ``callback_journal`` for those two: the files are the complete population,
-the journal only what was delivered while the receiver ran), and ``persons`` hydrates the
-person keys the files name (unless ``callback_journal`` is set: then the journal's
-whole-person events stay its source). Bookmark: the date of the last file processed, kept
-as ``YYYY-MM-DD``. Files are read oldest first, one after the other, so the bookmark moves
-to a file's date once its last record is out: a STATE written mid-run names the last whole
-file, and a run killed in the middle of a file resumes at that file, skipping nothing.
-``start_date`` and ``end_date`` choose files by their date: those dated on or after
-start_date's day and before end_date's day.
+With ``extracts_path``, ``subscribers`` and ``wallet_item_events`` read the extracts, and
+``persons`` hydrates the person keys the files name (tap_vibes/sources_table.py says which
+source wins when ``callback_journal`` is set too). Bookmark: the date of the last file
+processed, kept as ``YYYY-MM-DD``. Files are read oldest first, one after the other, so the
+bookmark moves to a file's date once its last record is out: a STATE written mid-run names
+the last whole file, and a run killed in the middle of a file resumes at that file,
+skipping nothing. ``start_date`` and ``end_date`` choose files by their date: those dated
+on or after start_date's day and before end_date's day.
 """
 
 from __future__ import annotations
@@ -246,24 +244,3 @@ def _distinct_keys(records: Iterable[dict[str, Any]]) -> Iterator[PersonId]:
         if key not in seen:
             seen.add(key)
             yield PersonId("person_key", key, int(record.get("extract_line") or 0))
-
-
-def with_extract_streams(
-    stream_types: Iterable[type[VibesStream]], config: Mapping[str, Any]
-) -> list[type[VibesStream]]:
-    """The tap's streams for ``config``: unchanged without ``extracts_path``; with it,
-    subscribers and wallet_item_events read extracts, and persons too unless a journal
-    is its source (see the module docstring)."""
-    types = list(stream_types)
-    if not config.get(EXTRACTS_SETTING):
-        return types
-    replacements: dict[str, type[VibesStream]] = {
-        "subscribers": ExtractSubscribersStream,
-        "wallet_item_events": ExtractWalletItemEventsStream,
-    }
-    if not config.get("callback_journal"):
-        replacements["persons"] = ExtractPersonsStream
-    chosen = [replacements.get(str(getattr(t, "name", "")), t) for t in types]
-    if not any(getattr(t, "name", "") == "wallet_item_events" for t in chosen):
-        chosen.append(ExtractWalletItemEventsStream)
-    return chosen
