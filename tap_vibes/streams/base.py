@@ -10,7 +10,8 @@ declared sorted, so the SDK advances the bookmark record by record and an interr
 resumes safely. Streams that cannot sort (wallet items are paged newest first, persons come
 in the id file's order) declare ``sorts_records = False``; the SDK then keeps the running
 maximum in ``progress_markers`` and promotes it only once the stream (or partition) is done,
-so a bookmark never passes an item not yet emitted.
+so a bookmark never passes an item not yet emitted. How the state moves for each bookmark
+kind (instant, position, date) is in bookmarks.py; the fast RECORD path in fast_path.py.
 """
 
 from __future__ import annotations
@@ -22,20 +23,18 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk import SchemaDirectory, Stream, StreamSchema
+from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
-from tap_vibes.timestamps import bookmark_text, datetime_paths, normalize_record, parse_timestamp
-from tap_vibes.writer import OrjsonSingerWriter
+from tap_vibes.streams.bookmarks import KindBookmarks
+from tap_vibes.streams.fast_path import FastRecordPath
+from tap_vibes.timestamps import datetime_paths, normalize_record, parse_timestamp
 from vibes_api.client import quote_id
 from vibes_api.masking import mask_logger
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
-    from singer_sdk.mapper import StreamMap
-    from singer_sdk.singerlib import SelectionMask
 
     from tap_vibes.tap import TapVibes
     from vibes_api.client import VibesClient
@@ -45,7 +44,6 @@ if TYPE_CHECKING:
 
 SCHEMAS = SchemaDirectory(Path(__file__).resolve().parent.parent / "schemas")
 _EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-_NO_MAX: tuple[None, None] = (None, None)
 
 Page = list[dict[str, Any]]
 
@@ -71,8 +69,9 @@ async def read_ahead(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
             await close()
 
 
-class VibesStream(Stream):
-    """Base stream: declare ``name``, ``path``, ``primary_keys``, ``replication_key``."""
+class VibesStream(FastRecordPath, KindBookmarks):
+    """Base stream: declare ``name``, ``path``, ``primary_keys``, ``replication_key`` (and
+    ``bookmark_kind`` when the replication value is not an instant, see bookmarks.py)."""
 
     schema = StreamSchema(SCHEMAS)
     # Records are parsed JSON, so the SDK's per-value type conformance would change nothing
@@ -84,8 +83,6 @@ class VibesStream(Stream):
     params: ClassVar[dict[str, Any]] = {}
     empty_on_404: ClassVar[bool] = False
     """Vibes answers 404 instead of ``[]`` for some empty lists (FACTS §1.6)."""
-    sorts_records: ClassVar[bool] = True
-    """Read the whole list, then emit it sorted (and resumable); False keeps source order."""
 
     def __init__(self, tap: TapVibes, *args: Any, **kwargs: Any) -> None:
         super().__init__(tap, *args, **kwargs)
@@ -95,12 +92,6 @@ class VibesStream(Stream):
         self._datetime_paths = datetime_paths(self.schema)
         self._declared = frozenset(self.schema["properties"])
         self._undeclared_warned: set[str] = set()
-        # Per partition of an unsorted stream: the highest bookmark text so far, and the
-        # record value it came from when that is a UTC "Z" text (for a cheap comparison).
-        self._bookmark_max: dict[Partition, tuple[str, str | None]] = {}
-        self._partition_of: tuple[types.Context | None, Partition] = (None, ())
-        self._direct_for: tuple[SelectionMask | None, list[StreamMap] | None] = (None, None)
-        self._direct: tuple[OrjsonSingerWriter, str] | None = None
 
     # -- what concrete streams override ------------------------------------------------------
     async def fetch_pages(
@@ -147,10 +138,6 @@ class VibesStream(Stream):
     def metrics(self) -> ClientMetrics:
         """Passed to every client call made for this stream."""
         return self.progress.metrics
-
-    @property
-    def is_sorted(self) -> bool:
-        return self.sorts_records and self.replication_key is not None
 
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         since = self.bookmark_start(context)
@@ -213,7 +200,7 @@ class VibesStream(Stream):
 
     def bookmark_start(self, context: types.Context | None) -> datetime.datetime | None:
         """Where this sync of the stream (or partition) starts; called once per sync."""
-        self._bookmark_max.pop(_partition(context), None)
+        self.reset_bookmarks(context)
         if self.replication_key is None or self.replication_method != REPLICATION_INCREMENTAL:
             return None
         return self.get_starting_timestamp(context)
@@ -245,92 +232,8 @@ class VibesStream(Stream):
             return ()
         return super().generate_child_contexts(record, context)
 
-    def _write_record_message(self, record: types.Record) -> None:
-        # Overrides a private SDK method (streams/core.py, 0.54): per record, it walks the
-        # selection mask, conforms types and builds a RecordMessage per stream map. When
-        # none of that can change the record (see ``_direct_writer``), the record goes to
-        # the writer as it is: the same line (tests/tap/test_writer.py), in the same place.
-        direct = self._direct_writer()
-        if direct is None:
-            super()._write_record_message(record)
-        else:
-            writer, alias = direct
-            writer.write_record(alias, record, self._stream_version)
-            # As the SDK's own does: the state now lags the records, so the next
-            # STATE_MSG_FREQUENCY checkpoint writes it (tests/tap/test_record_path.py).
-            self.state_manager.is_flushed = False
-
-    def _direct_writer(self) -> tuple[OrjsonSingerWriter, str] | None:
-        """The writer and stream alias when records can skip the SDK's message step:
-        every property selected, one identity stream map without flattening, no type
-        conformance, and our writer. Decided again when the catalog (the mask) or the
-        stream maps change."""
-        mask, maps = self.mask, self.stream_maps
-        if self._direct_for[0] is not mask or self._direct_for[1] is not maps:
-            self._direct_for = (mask, maps)
-            writer = self._tap.message_writer
-            plain = (
-                isinstance(writer, OrjsonSingerWriter)
-                and self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE
-                and len(maps) == 1
-                and type(maps[0]) is SameRecordTransform
-                and not maps[0].flattening_enabled
-                # A mask lookup falls back to the parent's entry, then True: with every
-                # entry True, pop_deselected_record_properties removes nothing.
-                and all(mask.values())
-            )
-            self._direct = (writer, maps[0].stream_alias) if plain else None  # type: ignore[assignment]
-        return self._direct
-
-    def _increment_stream_state(
-        self, latest_record: types.Record, *, context: types.Context | None = None
-    ) -> None:
-        # The SDK compares bookmark values as text (meltano/sdk#2753), and Vibes mixes
-        # precisions and offsets, so the state sees one fixed-width UTC form instead.
-        key = self.replication_key
-        if key is not None and self.replication_method == REPLICATION_INCREMENTAL:
-            value = latest_record.get(key)
-            if not self.is_sorted:
-                # The SDK keeps only the running maximum of an unsorted stream, so a value
-                # below it changes nothing: skip the SDK's per-record state work.
-                known, partition = self._partition_of
-                if known is not context or context is None:
-                    partition = _partition(context)
-                    self._partition_of = (context, partition)
-                best, best_raw = self._bookmark_max.get(partition, _NO_MAX)
-                # post_process left the value RFC 3339 or, if unreadable, as it came (and
-                # an unreadable value is skipped below too). Two RFC 3339 "Z" texts of the
-                # same length have the same layout, so as text they compare as instants:
-                # the common case needs no conversion at all.
-                if (
-                    best_raw is not None
-                    and isinstance(value, str)
-                    and len(value) == len(best_raw)
-                    and value[-1:] == "Z"
-                    and value < best_raw
-                ):
-                    return
-                text = bookmark_text(value)
-                if text is None or (best is not None and text < best):
-                    return
-                raw = value if isinstance(value, str) and value[-1:] == "Z" else None
-                self._bookmark_max[partition] = (text, raw)
-            else:
-                text = bookmark_text(value)
-                if text is None:
-                    return
-            latest_record = {key: text}
-        super()._increment_stream_state(latest_record, context=context)
-
     def log_sync_costs(self) -> None:
         # Called once per stream at the very end of the tap's sync_all.
         super().log_sync_costs()
         self._counter = None
         self._vibes_tap.stream_finished(self)
-
-
-Partition = tuple[tuple[str, Any], ...]
-
-
-def _partition(context: types.Context | None) -> Partition:
-    return tuple(sorted((context or {}).items()))

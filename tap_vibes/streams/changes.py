@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tap_vibes.settings_check import setting_instant
 from tap_vibes.sources.callback_journal import read_changes
 from tap_vibes.streams.base import VibesStream
+from tap_vibes.streams.bookmarks import BookmarkKind
 from tap_vibes.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
@@ -30,11 +31,7 @@ class JournalStream(VibesStream):
     """A stream whose records come from the callback journal, bookmarked by position."""
 
     replication_key = POSITION
-    sorts_records = False
-
-    @property
-    def is_sorted(self) -> bool:
-        return True  # journal order: the SDK may advance the bookmark record by record
+    bookmark_kind = BookmarkKind.POSITION  # journal order: advanced record by record
 
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         path = self.config.get(JOURNAL_SETTING)
@@ -76,12 +73,6 @@ class JournalStream(VibesStream):
             self.drop_bookmark(state, "a journal position; reading the journal from the start")
             return 0
         return 0 if value is None else value
-
-    def _increment_stream_state(
-        self, latest_record: types.Record, *, context: types.Context | None = None
-    ) -> None:
-        # Positions are integers: skip VibesStream's timestamp normalisation of bookmarks.
-        super(VibesStream, self)._increment_stream_state(latest_record, context=context)
 
 
 class JournalPersonsStream(JournalStream):

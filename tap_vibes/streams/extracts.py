@@ -31,6 +31,7 @@ from tap_vibes.sources.extracts import (
     wallet_plan,
 )
 from tap_vibes.streams.base import VibesStream
+from tap_vibes.streams.bookmarks import BookmarkKind
 from tap_vibes.streams.persons import PersonsStream
 
 if TYPE_CHECKING:
@@ -67,15 +68,8 @@ class ExtractStream(VibesStream):
     """A stream fed by extract files, bookmarked by the last file date processed."""
 
     replication_key = BOOKMARK
-    sorts_records = False
+    bookmark_kind = BookmarkKind.DATE  # whole files, oldest first
     kind_label: ClassVar[str] = ""
-
-    _reading: str | None = None
-    """The date of the file whose records are going out (its bookmark waits for its end)."""
-
-    @property
-    def is_sorted(self) -> bool:
-        return True  # bookmarks only grow: whole files, oldest first
 
     def extracts(self) -> tuple[ExtractSource, list[ExtractFile]]:
         source = shared_source(self)
@@ -109,28 +103,14 @@ class ExtractStream(VibesStream):
             after or "the start",
             ", ".join(f.name for f in plan) or "none",
         )
-        self._reading = None
+        self.reset_bookmarks(context)
         yield from read_records(source, plan, self.malformed)
         if plan:  # every planned file is done, the empty ones too
-            self._file_done(plan[-1].day.isoformat(), context)
+            self.commit_bookmark(plan[-1].day.isoformat(), context)
 
     def malformed(self, file_name: str, line: int, reason: str) -> None:
         self.progress.add(1, "malformed rows")
         log_malformed(file_name, line, reason)
-
-    def _increment_stream_state(
-        self, latest_record: types.Record, *, context: types.Context | None = None
-    ) -> None:
-        # The bookmark is the date of the last whole file: a record of a newer file says
-        # the one before it is done. (Dates, not instants: no timestamp normalisation.)
-        day = latest_record.get(BOOKMARK)
-        if day != self._reading:
-            done, self._reading = self._reading, day
-            if done is not None:
-                self._file_done(done, context)
-
-    def _file_done(self, day: str, context: types.Context | None) -> None:
-        super(VibesStream, self)._increment_stream_state({BOOKMARK: day}, context=context)
 
 
 class ExtractSubscribersStream(ExtractStream):

@@ -22,7 +22,7 @@ from vibes_emulator.testing import RunningEmulator
 STREAMS = ("wallet_campaigns", "wallet_items")
 
 
-def _without_clock(run: TapRun, *, signposts: bool = False) -> list[dict[str, Any]]:
+def without_clock(run: TapRun, *, signposts: bool = False) -> list[dict[str, Any]]:
     """Every message with ``time_extracted`` dropped (it is the clock at write time), and
     with ``signposts`` the STATE's ``replication_key_signpost`` too (the run's start)."""
     messages = [{k: v for k, v in m.items() if k != "time_extracted"} for m in run.messages]
@@ -45,7 +45,7 @@ def test_direct_path_writes_what_the_sdk_message_path_writes(
 
     monkeypatch.setattr(VibesStream, "_direct_writer", lambda self: None)
     through_sdk = run_tap(seeded_emulator.config(), streams=STREAMS)
-    assert _without_clock(direct) == _without_clock(through_sdk)
+    assert without_clock(direct) == without_clock(through_sdk)
     assert [list(m) for m in direct.messages] == [list(m) for m in through_sdk.messages]
 
 
@@ -65,7 +65,7 @@ def test_direct_path_keeps_the_sdks_state_cadence(
 
     monkeypatch.setattr(VibesStream, "_direct_writer", lambda self: None)
     through_sdk = run_tap(seeded_emulator.config(), streams=("broadcasts",))
-    assert _without_clock(direct, signposts=True) == _without_clock(through_sdk, signposts=True)
+    assert without_clock(direct, signposts=True) == without_clock(through_sdk, signposts=True)
 
 
 def test_direct_path_keeps_the_sdks_state_cadence_on_unsorted_child_streams(
@@ -78,7 +78,7 @@ def test_direct_path_keeps_the_sdks_state_cadence_on_unsorted_child_streams(
     assert len(direct.states) > len(direct.records["wallet_campaigns"]) + 1
     monkeypatch.setattr(VibesStream, "_direct_writer", lambda self: None)
     through_sdk = run_tap(seeded_emulator.config(), streams=STREAMS)
-    assert _without_clock(direct, signposts=True) == _without_clock(through_sdk, signposts=True)
+    assert without_clock(direct, signposts=True) == without_clock(through_sdk, signposts=True)
 
 
 def test_a_deselected_property_is_still_removed(seeded_emulator: RunningEmulator) -> None:
@@ -149,3 +149,15 @@ def test_the_tap_writes_through_the_direct_writer(seeded_emulator: RunningEmulat
     assert isinstance(stream, VibesStream)
     direct = stream._direct_writer()
     assert direct is not None and direct[1] == "wallet_items"
+
+
+def both_paths(
+    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any], streams: tuple[str, ...]
+) -> tuple[TapRun, TapRun]:
+    """One run on the direct path, one on the SDK's, with a STATE every 3 records."""
+    monkeypatch.setattr(VibesStream, "STATE_MSG_FREQUENCY", 3)
+    direct = run_tap(config, streams=streams)
+    with monkeypatch.context() as patched:
+        patched.setattr(VibesStream, "_direct_writer", lambda self: None)
+        through_sdk = run_tap(config, streams=streams)
+    return direct, through_sdk
