@@ -289,7 +289,9 @@ async def test_secrets_never_reach_errors_reprs_or_logs(
     caplog.set_level(logging.DEBUG)
     texts: list[str] = []
     with RunningEmulator(password=secret) as emulator:
-        emulator.control.set_faults(fault_rate=0.5, fault_kinds=["server_error", "drop"])
+        emulator.control.set_faults(
+            fault_rate=0.5, fault_kinds=["server_error", "drop"], fault_seed=3
+        )
         settings = settings_for(emulator, max_retries=1)
         texts.append(repr(settings))
         async with VibesClient(settings) as client:

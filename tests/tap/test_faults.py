@@ -35,7 +35,9 @@ def test_faults_are_retried_to_the_same_records(
 ) -> None:
     clean = run_tap(config)
     # 5xx, dropped connections and truncated bodies on a fifth of the requests.
-    emulator.control.set_faults(fault_rate=0.2, fault_kinds=["server_error", "drop", "truncate"])
+    emulator.control.set_faults(
+        fault_rate=0.2, fault_kinds=["server_error", "drop", "truncate"], fault_seed=7
+    )
     emulator.control.reset_stats()
     faulty = run_tap({**config, "timeout_seconds": 5})
     stats = emulator.control.stats()
