@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest demo bench clean lock
+.PHONY: install test lint typecheck pytest demo bench clean lock check-contract contract
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python -m benchmarks
+
+# The committed API contract against the published spec beside the checkout (maintainers;
+# tests read only the committed file). `make contract` rewrites it.
+check-contract: $(STAMP)
+	$(BIN)/python scripts/vibes_contract.py --check
+
+contract: $(STAMP)
+	$(BIN)/python scripts/vibes_contract.py
 
 # Regenerate the pins after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -5,7 +5,7 @@ the repository, so a fresh clone cannot read it. This script keeps what the emul
 tests rely on (paths, methods, parameters, request bodies, status codes, schemas, security)
 and drops the prose (descriptions, summaries, titles, examples, tags), writing
 ``vibes_emulator/data/openapi_contract.json``. The emulator validates request bodies against
-it and the tests read only it; a test fails when it is stale against the published spec.
+it and the tests read only it; ``make check-contract`` says when it is stale.
 
     .venv/bin/python scripts/vibes_contract.py          # rewrite the committed contract
     .venv/bin/python scripts/vibes_contract.py --check  # exit 1 when it is stale

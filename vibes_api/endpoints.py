@@ -110,11 +110,7 @@ async def subscription_lists(call: Call) -> list[Any]:
 
 # ---- acquisition (FACTS §2.4) ---------------------------------------------------------------
 async def acquisition_campaign(call: Call, acquisition_id: str) -> dict[str, Any] | None:
-    try:
-        response = await call("GET", f"{ACQUISITION_CAMPAIGNS}/{quote_id(acquisition_id)}")
-    except VibesNotFound:
-        return None
-    return response.data if isinstance(response.data, dict) else {}
+    return await _object(call, f"{ACQUISITION_CAMPAIGNS}/{quote_id(acquisition_id)}")
 
 
 async def add_participant(call: Call, acquisition_id: str, body: dict[str, Any]) -> int:
@@ -155,11 +151,7 @@ async def update_wallet_item(
 
 
 async def wallet_campaign(call: Call, wallet_id: str) -> dict[str, Any] | None:
-    try:
-        response = await call("GET", f"{WALLET_CAMPAIGNS}/{quote_id(wallet_id)}")
-    except VibesNotFound:
-        return None
-    return response.data if isinstance(response.data, dict) else {}
+    return await _object(call, f"{WALLET_CAMPAIGNS}/{quote_id(wallet_id)}")
 
 
 async def send_wallet_message(call: Call, wallet_id: str, body: dict[str, Any]) -> VibesResponse:
@@ -177,3 +169,12 @@ async def create_broadcast(call: Call, body: dict[str, Any]) -> VibesResponse:
 async def post_event(call: Call, body: dict[str, Any]) -> VibesResponse:
     """Send an event (300 requests/s bucket); its ``event_id`` makes a repeat harmless."""
     return await call("POST", EVENTS, json=body, limit="events", retry_unsafe=True)
+
+
+async def _object(call: Call, path: str) -> dict[str, Any] | None:
+    """The object at ``path``; None when Vibes answers 404 (unknown id)."""
+    try:
+        response = await call("GET", path)
+    except VibesNotFound:
+        return None
+    return response.data if isinstance(response.data, dict) else {}
