@@ -124,6 +124,10 @@ def identities(record: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+# How a record may name its person (the persons route option match_on).
+MATCH_ON = ("auto", "external_person_id", "person_key", "mdn")
+
+
 def pick_identity(record: Mapping[str, Any], match_on: str) -> Identity:
     """The identity a write matches on.
 

@@ -25,7 +25,15 @@ from target_vibes.mapping import (
 )
 from target_vibes.mapping.campaigns import notifies, wallet_item_changes
 from target_vibes.mapping.common import AlreadyInVibes
-from target_vibes.routing import RoutingError, parse_streams_setting, resolve_route
+from target_vibes.routing import (
+    Messaging,
+    RoutingError,
+    allow_messaging_help,
+    parse_streams_setting,
+    resolve_route,
+    streams_setting_help,
+)
+from target_vibes.sinks import SINK_BY_RESOURCE
 from target_vibes.sinks.events import is_duplicate_event
 from target_vibes.sinks.persons import untouched
 from vibes_api.errors import VibesUnprocessable
@@ -311,17 +319,39 @@ def test_event_refusals() -> None:
 
 def test_routing_setting() -> None:
     routes = parse_streams_setting(
-        {"crm_contacts": {"resource": "persons", "match_on": "external_person_id"}}
+        {"crm_contacts": {"resource": "persons", "match_on": "external_person_id"}},
+        SINK_BY_RESOURCE,
     )
-    assert routes["crm_contacts"].match_on == "external_person_id"
-    assert resolve_route("persons", routes) is not None
-    assert resolve_route("whatever", routes) is None
+    assert routes["crm_contacts"].options == {"match_on": "external_person_id", "mode": "upsert"}
+    by_name = resolve_route("persons", routes, SINK_BY_RESOURCE)
+    assert by_name is not None and by_name.options == {"match_on": "auto", "mode": "upsert"}
+    assert resolve_route("whatever", routes, SINK_BY_RESOURCE) is None
     with pytest.raises(RoutingError, match="resource"):
-        parse_streams_setting({"x": {"resource": "people"}})
+        parse_streams_setting({"x": {"resource": "people"}}, SINK_BY_RESOURCE)
     with pytest.raises(RoutingError, match="unknown option"):
-        parse_streams_setting({"x": {"resource": "persons", "wallet_id": "w"}})
+        parse_streams_setting({"x": {"resource": "persons", "wallet_id": "w"}}, SINK_BY_RESOURCE)
     with pytest.raises(RoutingError, match="match_on"):
-        parse_streams_setting({"x": {"resource": "persons", "match_on": "email"}})
+        parse_streams_setting({"x": {"resource": "persons", "match_on": "email"}}, SINK_BY_RESOURCE)
+
+
+def test_routing_reads_what_each_sink_declares() -> None:
+    """Options, messaging and the settings' help come from the sinks themselves."""
+    events = resolve_route("events", {}, SINK_BY_RESOURCE)
+    broadcasts = resolve_route("broadcasts", {}, SINK_BY_RESOURCE)
+    assert events is not None and events.always_messages
+    assert broadcasts is not None and not broadcasts.always_messages
+    streams_help = streams_setting_help(SINK_BY_RESOURCE)
+    messaging_help = allow_messaging_help(SINK_BY_RESOURCE)
+    for resource, sink in SINK_BY_RESOURCE.items():
+        assert resource in streams_help
+        free = [name for name, option in sink.route_options.items() if not option.choices]
+        routes = parse_streams_setting(
+            {"s": {"resource": resource, **dict.fromkeys(free, "v1")}}, SINK_BY_RESOURCE
+        )
+        assert all(routes["s"].option(name) == "v1" for name in free)
+        if sink.messages_people is not Messaging.NEVER:
+            assert sink.messaging_note and sink.messaging_note in messaging_help
+    assert "a stream of events fails before any write" in messaging_help
 
 
 @given(st.datetimes(timezones=st.just(dt.UTC)))
