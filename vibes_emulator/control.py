@@ -1,4 +1,6 @@
-"""The control plane under /_emulator/: reset, seed, faults, stats, companies, persons.
+"""The control plane under /_emulator/: reset, seed, faults, stats, companies, persons, and
+what people and the Vibes UI do outside the API (texts to a source code, lists made or
+renamed), which Vibes reports by callback.
 
 Emulator-only conveniences for tests, the demo and benchmarks; no Vibes auth, no rate
 limits, no faults (the middleware lets these paths straight through).
@@ -114,6 +116,42 @@ async def add_company(request: web.Request) -> web.Response:
     return json_response({"company_key": company.company_key}, status=201)
 
 
+def _company(request: web.Request, body: dict[str, Any]) -> str:
+    company = body.get("company") or request.app[OPTIONS_KEY].company
+    if not isinstance(company, str):
+        raise bad_request("'company' must be a company key")
+    return company
+
+
+async def inbound_message(request: web.Request) -> web.Response:
+    """A text from a phone to a source code: {"source_code", "mdn" (E.164), "message",
+    "country_code"?, "company"?}. One matching no keyword fires unmatched_message_received."""
+    body = await read_control_body(request)
+    allowed = {"source_code", "country_code", "mdn", "message", "company"}
+    reject_unknown(body, allowed, "inbound message fields")
+    received = request.app[STORE_KEY].source_codes.receive(_company(request, body), body)
+    return json_response(received, status=201 if received["unmatched"] else 200)
+
+
+async def add_subscription_list(request: web.Request) -> web.Response:
+    """A list made in the Vibes UI: {"name", "company"?}; fires subscription_list_added."""
+    body = await read_control_body(request)
+    reject_unknown(body, {"name", "company"}, "subscription list fields")
+    subscriptions = request.app[STORE_KEY].subscriptions
+    return json_response(subscriptions.add_list(_company(request, body), body.get("name")), 201)
+
+
+async def rename_subscription_list(request: web.Request) -> web.Response:
+    """A list renamed in the Vibes UI: {"name", "company"?}; fires subscription_list_updated."""
+    body = await read_control_body(request)
+    reject_unknown(body, {"name", "company"}, "subscription list fields")
+    subscriptions = request.app[STORE_KEY].subscriptions
+    renamed = subscriptions.rename_list(
+        _company(request, body), request.match_info["list_id"], body.get("name")
+    )
+    return json_response(renamed)
+
+
 def add_control_routes(app: web.Application) -> None:
     router = app.router
     router.add_post("/_emulator/reset", reset)
@@ -125,3 +163,6 @@ def add_control_routes(app: web.Application) -> None:
     router.add_get("/_emulator/persons", persons)
     router.add_get("/_emulator/companies", list_companies)
     router.add_post("/_emulator/companies", add_company)
+    router.add_post("/_emulator/inbound_messages", inbound_message)
+    router.add_post("/_emulator/subscription_lists", add_subscription_list)
+    router.add_put("/_emulator/subscription_lists/{list_id}", rename_subscription_list)

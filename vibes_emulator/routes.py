@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from vibes_emulator.handlers import callbacks, campaigns, lists, persons, wallet
+from vibes_emulator.handlers import wallet_locations as locations
 from vibes_emulator.request_validation import request_bodies
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -27,6 +28,13 @@ BROADCASTS = C + "/mobiledb/broadcasts"
 WALLET = C + "/campaigns/wallet"
 CAMPAIGN = WALLET + "/{wallet_id}"
 CALLBACKS = C + "/config/callbacks"
+LOCATIONS = CAMPAIGN + "/locations"
+# The spec names the campaign {token} on these paths and {wallet_id} on the others; both
+# are the same SmartLink token, so one variable name routes them all (FACTS §2.6, §2.9).
+DESIGNS = {
+    kind: locations.design_handlers(kind)
+    for kind in ("wallet_template", "passbook_template", "location_selector")
+}
 
 ROUTES: list[tuple[str, str, Handler]] = [
     # persons
@@ -69,6 +77,18 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", CAMPAIGN + "/messages", wallet.list_messages),
     ("POST", CAMPAIGN + "/messages", wallet.create_message),
     ("GET", CAMPAIGN + "/messages/{wallet_message_id}", wallet.get_message),
+    *(
+        (method, f"{CAMPAIGN}/{kind}", handler)
+        for kind, handlers in DESIGNS.items()
+        for method, handler in handlers.items()
+        if kind == "location_selector" or method != "DELETE"
+    ),
+    ("GET", LOCATIONS, locations.list_locations),
+    ("POST", LOCATIONS + "/bulk", locations.bulk_add_locations),
+    # delete_all before {location_id}, so the word is never taken for an id.
+    ("DELETE", LOCATIONS + "/delete_all", locations.delete_all_locations),
+    ("DELETE", LOCATIONS + "/{location_id}", locations.delete_location),
+    ("GET", C + "/sourcecodes", locations.list_source_codes),
     # callbacks and events
     ("GET", CALLBACKS, callbacks.list_callbacks),
     ("POST", CALLBACKS, callbacks.create_callback),

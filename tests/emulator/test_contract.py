@@ -23,6 +23,11 @@ NOT_IN_SPEC: dict[tuple[str, str], str] = {}
 NO_BODY = {
     ("DELETE", "/companies/{}/mobiledb/persons/{}/subscriptions/{}"),
     ("DELETE", "/companies/{}/mobiledb/persons/external/{}/subscriptions/{}"),
+    # Store locations and selectors: checked in test_api_wallet_locations.py.
+    ("POST", "/companies/{}/campaigns/wallet/{}/locations/bulk"),
+    ("DELETE", "/companies/{}/campaigns/wallet/{}/locations/{}"),
+    ("DELETE", "/companies/{}/campaigns/wallet/{}/locations/delete_all"),
+    ("DELETE", "/companies/{}/campaigns/wallet/{}/location_selector"),
 }
 
 
@@ -132,6 +137,8 @@ async def check_reads(k: Contract, r: Caller, seeded_emulator: RunningEmulator) 
         f"/mobiledb/broadcasts/{broadcasts[0]['broadcast_id']}",
     )
     await _read_wallet_routes(r, k)
+    await _read_wallet_design_routes(r, k)
+    await r.check(k, "GET", f"{C}/sourcecodes", "/sourcecodes")
     await r.check(k, "GET", f"{C}/config/callbacks/", "/config/callbacks/")
     assert subscriptions, "the seeded person should have subscription history"
 
@@ -192,6 +199,31 @@ async def _read_wallet_routes(r: Caller, k: Contract) -> None:
         f"{wallet}/{{wallet_id}}/messages/{{wallet_message_id}}",
         f"/campaigns/wallet/{wallet_id}/messages/{messages[0]['wallet_message_id']}",
     )
+
+
+async def _read_wallet_design_routes(r: Caller, k: Contract) -> None:
+    token = f"{C}/campaigns/wallet/{{token}}"
+    _, campaigns = await r.call("GET", "/campaigns/wallet")
+    wallet_id = sorted(c["wallet_id"] for c in campaigns)[0]  # seeded with every design
+    locations = await r.check(
+        k, "GET", f"{token}/locations", f"/campaigns/wallet/{wallet_id}/locations?page=2"
+    )
+    assert locations, "the seeded campaign should have a second page of locations"
+    for kind in ("wallet_template", "passbook_template", "location_selector"):
+        await r.check(k, "GET", f"{token}/{kind}", f"/campaigns/wallet/{wallet_id}/{kind}")
+
+
+async def _write_wallet_design_routes(k: Contract, w: Caller, wallet_id: str) -> None:
+    token = f"{C}/campaigns/wallet/{{token}}"
+    bodies = {
+        "wallet_template": {"title": "T", "issuer": "I", "logo": {"url": "u"}, "barcode": {}},
+        "passbook_template": {"pass_description": "P", "colors": {}, "images": {}},
+        "location_selector": {"header": {"title": "Find us"}, "include_zipcode": True},
+    }
+    for kind, body in bodies.items():
+        path = f"/campaigns/wallet/{wallet_id}/{kind}"
+        await w.check(k, "POST", f"{token}/{kind}", path, {kind: body}, expect=201)
+        await w.check(k, "PUT", f"{token}/{kind}", path, {kind: body})
 
 
 async def check_writes(k: Contract, w: Caller) -> None:
@@ -287,6 +319,7 @@ async def _write_wallet_routes(k: Contract, w: Caller) -> None:
         f"/campaigns/wallet/{created['wallet_id']}",
         {"campaign": {"name": "Spring 2", "type": "offer"}},
     )
+    await _write_wallet_design_routes(k, w, created["wallet_id"])
     _, campaigns = await w.call("GET", "/campaigns/wallet")
     for campaign in campaigns:
         wallet_id = campaign["wallet_id"]

@@ -38,16 +38,21 @@ class Api:
         json: Any = None,
         data: bytes | None = None,
         version: int | str | None = "default",
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any, Any]:
         """(status, parsed JSON body or None, headers). ``path`` may carry a raw query string,
         sent exactly as written (so a literal ``+`` stays a ``+`` on the wire)."""
-        headers = {"Authorization": self.auth, "Content-Type": "application/json"}
+        sent = {
+            "Authorization": self.auth,
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
         chosen = self.version if version == "default" else version
         if chosen is not None:
-            headers["X-API-Version"] = str(chosen)
+            sent["X-API-Version"] = str(chosen)
         body = orjson.dumps(json) if json is not None else data
         url = URL(self.base + path, encoded=True)
-        async with self.session.request(method, url, data=body, headers=headers) as response:
+        async with self.session.request(method, url, data=body, headers=sent) as response:
             raw = await response.read()
             parsed = orjson.loads(raw) if raw else None
             return response.status, parsed, response.headers

@@ -27,8 +27,12 @@ SELECTORS: dict[str, tuple[str, str] | None] = {
     "ack_participant_changed": ("campaign_id", "acquisition_id"),
     "wallet_item_install": ("campaign_token", "wallet_id"),
     "wallet_item_remove": ("campaign_token", "wallet_id"),
+    "unmatched_message_received": ("source_code", "sourcecode"),
+    "subscription_list_added": None,
+    "subscription_list_updated": None,
 }
 WALLET_CHANGES = ("wallet_item_install", "wallet_item_remove")
+UNMATCHED = "unmatched_message_received"
 
 
 def _uid(*parts: str) -> str:
@@ -44,6 +48,14 @@ def matches(registration: Record, change: str, record: Record) -> bool:
     if spec is None:
         return True
     selector = registration.get("selector") or {}
+    if change == UNMATCHED:  # the record is the text; its source code names the registration
+        source = record["source"]
+        country = selector.get("country_code")
+        return str(selector.get(spec[0])) == source["sourcecode"] and country in (
+            None,
+            "",
+            source["country_code"],
+        )
     return str(selector.get(spec[0])) == str(record.get(spec[1]))
 
 
@@ -148,6 +160,38 @@ def wallet_body(state: CompanyState, item: Record, installed: bool) -> dict[str,
     }
 
 
+def unmatched_body(state: CompanyState, text: Record, version: int) -> dict[str, Any]:
+    source = text["source"]
+    return {
+        "participant": {"mdn": render_mdn(text["mdn"], version), "carrier_id": text["carrier_id"]},
+        "source_code": {
+            "company_key": state.key,
+            "code": source["sourcecode"],
+            "country_code": source["country_code"],
+            "code_type": source["sourcecode_type"],
+            "default_response": source.get("default_response"),
+            "response_sent": source.get("default_response") is not None,
+        },
+        "message": text["message"],
+        "message_id": text["message_id"],
+        "txn_id": text["txn_id"],
+        "receipt_date": fmt_seconds(text["receipt_date"]),
+    }
+
+
+def subscription_list_body(state: CompanyState, record: Record) -> dict[str, Any]:
+    url = f"/companies/{state.key}/mobiledb/subscription_lists/{record['id']}"
+    return {
+        "subscription_list": {
+            "id": record["id"],
+            "name": record["name"],
+            "url": url,
+            "subscribers_url": f"{url}/subscribers",
+            "acquisition_campaigns_url": f"{url}/acquisition_campaigns",
+        }
+    }
+
+
 def change_body(
     change: str,
     state: CompanyState,
@@ -158,6 +202,10 @@ def change_body(
     """The type-specific part of a payload; ``render_person`` is ``Persons.render``."""
     if change in ("person_added", "person_updated"):
         return {"person": render_person(state, record, version)}
+    if change == UNMATCHED:
+        return unmatched_body(state, record, version)
+    if change.startswith("subscription_list_"):
+        return subscription_list_body(state, record)
     if change.startswith("subscription_"):
         return subscription_body(state, record, version, change == "subscription_removed")
     if change.startswith("ack_participant_"):

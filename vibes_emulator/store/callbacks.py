@@ -144,6 +144,14 @@ class Callbacks:
             value = selector.get(name)
             if value and str(value) not in state.tables[table]:
                 problems.append(f"{kind}.{name}: unknown {label} {value}")
+        code = selector.get("source_code")
+        if code and not any(
+            str(code) == s["sourcecode"]
+            and selector.get("country_code") in (None, "", s["country_code"])
+            for s in state.tables["source_code"].values()
+        ):
+            # Registered on the code's own (parent) company only (FACTS §3.1).
+            problems.append(f"{kind}.source_code: {code} is not a source code of this company")
         return problems
 
     def _callback(self, state: CompanyState, callback_id: str) -> Record:

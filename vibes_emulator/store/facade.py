@@ -19,10 +19,13 @@ from .custom_fields import default_fields
 from .events import Events
 from .persistence import Persistence
 from .persons import Persons
+from .source_codes import SourceCodes
 from .state import ChangeListener, CompanyState, Core, password_digest
 from .subscriptions import Subscriptions
 from .wallet_campaigns import WalletCampaigns
+from .wallet_designs import WalletDesigns
 from .wallet_items import WalletItems
+from .wallet_locations import WalletLocations
 from .wallet_messages import WalletMessages
 
 
@@ -39,6 +42,9 @@ class Store:
         self.wallet_messages = WalletMessages(core, self.wallet_campaigns)
         self.callbacks = Callbacks(core)
         self.events = Events(core)
+        self.wallet_locations = WalletLocations(core, self.wallet_campaigns)
+        self.wallet_designs = WalletDesigns(core, self.wallet_campaigns)
+        self.source_codes = SourceCodes(core)
 
     @classmethod
     def open(

@@ -34,6 +34,10 @@ DATA_KINDS = (
     "wallet_message",
     "callback",
     "event",
+    "wallet_location",
+    "location_request",
+    "wallet_design",
+    "source_code",
 )
 ALL_KINDS = (*DEFINITION_KINDS, *DATA_KINDS)
 
@@ -87,6 +91,11 @@ class CompanyState:
             groups=(
                 Group("by_campaign", lambda m: m["wallet_id"], lambda m: m["wallet_message_id"]),
             ),
+        )
+        self.tables["wallet_location"] = Table(
+            "wallet_location",
+            groups=(Group("by_campaign", lambda r: r["wallet_id"], lambda r: str(r["id"])),),
+            order=_by_number,
         )
         self.write_through(True)
 

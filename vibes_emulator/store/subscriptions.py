@@ -60,6 +60,30 @@ class Subscriptions:
         state = self.core.company(company_key)
         return self.render_list(state, self.list_record(state, list_id))
 
+    # Lists are made and renamed in the Vibes UI; the control plane stands in for it
+    # (POST /_emulator/subscription_lists), and Vibes calls back for both (FACTS §3.4).
+    def add_list(self, company_key: str, name: Any) -> dict[str, Any]:
+        state = self.core.company(company_key)
+        record: Record = {"id": str(self._next_list_id(state)), "name": _list_name(name)}
+        self.core.save(state, "list", record["id"], record)
+        self.core.emit(state, "subscription_list_added", record)
+        return self.render_list(state, record)
+
+    def rename_list(self, company_key: str, list_id: str, name: Any) -> dict[str, Any]:
+        state = self.core.company(company_key)
+        record = self.list_record(state, list_id)
+        new_name = _list_name(name)
+        if new_name != record["name"]:
+            record["name"] = new_name
+            self.core.save(state, "list", list_id, record)
+            self.core.emit(state, "subscription_list_updated", record)
+        return self.render_list(state, record)
+
+    @staticmethod
+    def _next_list_id(state: CompanyState) -> int:
+        numbers = [int(i) for i in state.tables["list"] if i.isdigit()]
+        return max(numbers, default=1200) + 1
+
     def subscriber(
         self, company_key: str, list_id: str, query: dict[str, str], version: int
     ) -> dict[str, Any]:
@@ -187,3 +211,9 @@ class Subscriptions:
         sub["opt_out_reason"] = reason
         self.core.save(state, "subscription", sub["id"], sub)
         self.core.emit(state, "subscription_removed", sub)
+
+
+def _list_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ApiError(400, "name must be a non-empty string")
+    return name.strip()
