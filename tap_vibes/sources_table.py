@@ -25,11 +25,14 @@ from tap_vibes.streams.broadcasts import BroadcastsStream
 from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
 from tap_vibes.streams.changes import (
     JOURNAL_SETTING,
+    InboundMessagesStream,
     JournalPersonsStream,
     JournalSubscribersStream,
     ParticipantsStream,
+    SubscriptionListEventsStream,
     WalletItemEventsStream,
 )
+from tap_vibes.streams.configuration import CallbacksStream, SourceCodesStream
 from tap_vibes.streams.extracts import (
     EXTRACTS_SETTING,
     ExtractPersonsStream,
@@ -41,6 +44,7 @@ from tap_vibes.streams.persons import PersonsStream, SubscribersStream
 from tap_vibes.streams.wallet import (
     WalletCampaignsStream,
     WalletItemsStream,
+    WalletLocationsStream,
     WalletMessagesStream,
 )
 
@@ -71,6 +75,9 @@ SOURCES_TABLE: dict[str, Row] = {
     "wallet_campaigns": ((API, WalletCampaignsStream),),
     "wallet_items": ((API, WalletItemsStream),),
     "wallet_messages": ((API, WalletMessagesStream),),
+    "wallet_locations": ((API, WalletLocationsStream),),
+    "source_codes": ((API, SourceCodesStream),),
+    "callbacks": ((API, CallbacksStream),),
     "persons": (
         (JOURNAL, JournalPersonsStream),
         (EXTRACTS, ExtractPersonsStream),
@@ -86,6 +93,8 @@ SOURCES_TABLE: dict[str, Row] = {
         (EXTRACTS, ExtractWalletItemEventsStream),
         (JOURNAL, WalletItemEventsStream),
     ),
+    "inbound_messages": ((JOURNAL, InboundMessagesStream),),
+    "subscription_list_events": ((JOURNAL, SubscriptionListEventsStream),),
 }
 
 

@@ -342,6 +342,38 @@ class VibesClient:
             query["page_token"] = token
             first = False
 
+    async def iter_numbered_pages(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        page_size: int,
+        metrics: ClientMetrics | None = None,
+    ) -> AsyncIterator[list[Any]]:
+        """Yield each page of a ``page``/``page_size`` list (store locations, FACTS §2.9),
+        from page 1 until a page shorter than ``page_size``: Vibes says nothing of a total.
+
+        A page equal to the one before means the server ignores ``page``; that raises
+        rather than loop for ever.
+        """
+        if page_size < 1:
+            raise ValueError(f"page_size must be positive, got {page_size}")
+        query = {**(params or {}), "page_size": page_size}
+        previous: list[Any] | None = None
+        page = 1
+        while True:
+            query["page"] = page
+            items = await self.get_list(path, query, metrics=metrics)
+            if items and items == previous:
+                raise VibesResponseError(
+                    "GET", self.url_for(path)[1], f"page {page} repeats page {page - 1}"
+                )
+            yield items
+            if len(items) < page_size:
+                return
+            previous = items
+            page += 1
+
     async def post(self, path: str, json: Any = None, **options: Any) -> VibesResponse:
         return await self.request("POST", path, json=json, **options)
 

@@ -29,6 +29,7 @@ WALLET_CAMPAIGNS = "/campaigns/wallet"
 BROADCASTS = "/mobiledb/broadcasts"
 CALLBACKS = "/config/callbacks/"
 EVENTS = "/events"
+SOURCE_CODES = "/sourcecodes"
 
 
 # ---- persons (FACTS §2.1) -----------------------------------------------------------------

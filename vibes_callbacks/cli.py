@@ -3,6 +3,9 @@
     vibes-callbacks serve --journal PATH [--host 127.0.0.1] [--port 8787] [--secret S]
                           [--allow-ip vibes --allow-ip 10.0.0.0/8 ...]
     vibes-callbacks register --config TAP_CONFIG --url PUBLIC_URL [--types ...] [--dry-run]
+                             [--list-id ID ...] [--campaign-id ID ...] [--app-id ID ...]
+                             [--campaign-token T ...] [--source-code C ... --country-code CC]
+                             [--event-type T] [--callbacks-to-send all|only_failures|...]
 
 ``serve`` prints one line with ``http://HOST:PORT`` once it accepts connections and stops
 cleanly on SIGINT or SIGTERM (in-flight callbacks are answered, the journal is closed).
@@ -31,7 +34,14 @@ from vibes_callbacks.receiver import (
     create_app,
     parse_allow_list,
 )
-from vibes_callbacks.register import TAP_CALLBACK_TYPES, RegistrationReport, register_callbacks
+from vibes_callbacks.register import (
+    CALLBACK_TYPES,
+    CALLBACKS_TO_SEND,
+    TAP_CALLBACK_TYPES,
+    RegistrationReport,
+    SelectorValues,
+    register_callbacks,
+)
 
 SECRET_ENV = "VIBES_CALLBACKS_SECRET"  # noqa: S105 (the name of a variable, not a secret)
 SHUTDOWN_TIMEOUT_SECONDS = 10.0
@@ -69,15 +79,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="INFO", help="logging level (stderr)")
 
-    register = commands.add_parser("register", help="register the callbacks tap-vibes reads")
+    register = commands.add_parser("register", help="register Vibes callbacks (what the tap reads)")
     register.add_argument("--config", required=True, type=Path, help="tap-vibes config JSON")
     register.add_argument("--url", required=True, help="public URL of the receiver's callbacks")
     register.add_argument(
         "--types",
         nargs="+",
-        choices=list(TAP_CALLBACK_TYPES),
+        choices=list(CALLBACK_TYPES),
         metavar="TYPE",
-        help=f"only these types (default: all of {', '.join(TAP_CALLBACK_TYPES)})",
+        help=f"these types (default: what the tap reads, {', '.join(TAP_CALLBACK_TYPES)}; "
+        f"any of {', '.join(CALLBACK_TYPES)})",
+    )
+    selectors = register.add_argument_group(
+        "selectors", "values to register for (default: every one Vibes lists)"
+    )
+    for option, what in (
+        ("--list-id", "subscription list (subscription_added/_removed)"),
+        ("--campaign-id", "acquisition campaign (ack_participant_*)"),
+        ("--campaign-token", "wallet campaign token (wallet_item_*)"),
+        ("--app-id", "mobile app (device_*; required for those: Vibes lists no apps)"),
+        ("--source-code", "short or long code (unmatched_message_received)"),
+    ):
+        selectors.add_argument(option, action="append", default=[], help=f"a {what}; repeatable")
+    selectors.add_argument("--country-code", help="country of the --source-code values")
+    selectors.add_argument("--event-type", help="event_processed: only this event type")
+    selectors.add_argument(
+        "--callbacks-to-send", choices=CALLBACKS_TO_SEND, default="all", help="event_processed"
     )
     register.add_argument("--dry-run", action="store_true", help="show what would change")
     return parser
@@ -152,9 +179,22 @@ def _register(args: argparse.Namespace) -> int:
         print(f"vibes-callbacks: cannot read {args.config}: {exc}", file=sys.stderr)
         return 2
 
+    values = SelectorValues(
+        list_ids=tuple(args.list_id),
+        campaign_ids=tuple(args.campaign_id),
+        campaign_tokens=tuple(args.campaign_token),
+        app_ids=tuple(args.app_id),
+        source_codes=tuple(args.source_code),
+        country_code=args.country_code,
+        event_type=args.event_type,
+        callbacks_to_send=args.callbacks_to_send,
+    )
+
     async def run() -> RegistrationReport:
         async with VibesClient(settings) as client:
-            return await register_callbacks(client, args.url, args.types, dry_run=args.dry_run)
+            return await register_callbacks(
+                client, args.url, args.types, dry_run=args.dry_run, values=values
+            )
 
     try:
         report = asyncio.run(run())

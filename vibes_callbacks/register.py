@@ -1,8 +1,13 @@
-"""Register the callbacks the tap reads, once each, per list and campaign (FACTS §2.10, §3.1).
+"""Register callbacks, once each, per list, campaign, app or source code (FACTS §2.10, §3.1).
 
-Vibes wants one registration per type for persons (one per mobile database), one per
-subscription list for subscriptions, one per acquisition campaign for participants and one
-per wallet campaign for passes. ``register_callbacks`` lists those objects through the API,
+Any of Vibes' callback types may be registered; by default, the ones the tap reads. Vibes
+wants one registration per type for persons (one per mobile database) and lists, one per
+subscription list for subscriptions, one per acquisition campaign for participants, one per
+wallet campaign for passes, one per source code for unmatched texts, one per mobile app for
+devices, and one for processed events (all event types unless one is named, with the
+``callbacks_to_send`` wanted). Selector values may be given; otherwise
+``register_callbacks`` lists those objects through the API (Vibes lists no mobile apps, so
+app ids must be given),
 reads the existing registrations first, keeps those with the same type, selector and URL,
 renews ones whose ``end_date`` has passed, and creates only what is missing, so running it
 again changes nothing. Registrations for other URLs are left alone.
@@ -25,17 +30,99 @@ from vibes_api.client import VibesClient
 from vibes_api.errors import VibesRequestError
 
 CALLBACKS_PATH = endpoints.CALLBACKS
-# callback_type -> (selector field, path of the list that names the objects, id field there)
-TAP_CALLBACK_TYPES: dict[str, tuple[str, str, str] | None] = {
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A type's selector field, and where its values are listed when none are given."""
+
+    field: str
+    option: str
+    listed: tuple[str, str] | None  # (path of the list, id field there); None: not listable
+
+
+LIST = Selector("list_id", "--list-id", (endpoints.SUBSCRIPTION_LISTS, "id"))
+ACQUISITION = Selector(
+    "campaign_id", "--campaign-id", (endpoints.ACQUISITION_CAMPAIGNS, "acquisition_id")
+)
+WALLET = Selector("campaign_token", "--campaign-token", (endpoints.WALLET_CAMPAIGNS, "wallet_id"))
+SOURCE_CODE = Selector("source_code", "--source-code", (endpoints.SOURCE_CODES, "sourcecode"))
+# Vibes lists no mobile apps: their ids must be given.
+APP = Selector("app_id", "--app-id", None)
+EVENT = "event_processed"  # one registration, {event_type?, callbacks_to_send}
+CALLBACKS_TO_SEND = ("all", "only_failures", "routing", "carrier_dlr", "handset_dlr")
+
+# Every callback type (FACTS §3.1) -> its selector (None: the type takes none).
+CALLBACK_TYPES: dict[str, Selector | None] = {
     "person_added": None,
     "person_updated": None,
-    "subscription_added": ("list_id", endpoints.SUBSCRIPTION_LISTS, "id"),
-    "subscription_removed": ("list_id", endpoints.SUBSCRIPTION_LISTS, "id"),
-    "ack_participant_added": ("campaign_id", endpoints.ACQUISITION_CAMPAIGNS, "acquisition_id"),
-    "ack_participant_changed": ("campaign_id", endpoints.ACQUISITION_CAMPAIGNS, "acquisition_id"),
-    "wallet_item_install": ("campaign_token", endpoints.WALLET_CAMPAIGNS, "wallet_id"),
-    "wallet_item_remove": ("campaign_token", endpoints.WALLET_CAMPAIGNS, "wallet_id"),
+    "subscription_added": LIST,
+    "subscription_removed": LIST,
+    "subscription_list_added": None,
+    "subscription_list_updated": None,
+    "ack_participant_added": ACQUISITION,
+    "ack_participant_changed": ACQUISITION,
+    "company_participant_added": None,
+    "company_participant_changed": None,
+    EVENT: None,
+    "device_added": APP,
+    "device_removed": APP,
+    "device_updated": APP,
+    "unmatched_message_received": SOURCE_CODE,
+    "wallet_item_install": WALLET,
+    "wallet_item_remove": WALLET,
 }
+# What tap-vibes reads from the journal: registered when no types are named.
+TAP_CALLBACK_TYPES = (
+    "person_added",
+    "person_updated",
+    "subscription_added",
+    "subscription_removed",
+    "ack_participant_added",
+    "ack_participant_changed",
+    "wallet_item_install",
+    "wallet_item_remove",
+    "unmatched_message_received",
+    "subscription_list_added",
+    "subscription_list_updated",
+)
+
+
+@dataclass(frozen=True)
+class SelectorValues:
+    """Selector values given by the user; an empty tuple means every listed object."""
+
+    list_ids: tuple[str, ...] = ()
+    campaign_ids: tuple[str, ...] = ()
+    campaign_tokens: tuple[str, ...] = ()
+    app_ids: tuple[str, ...] = ()
+    source_codes: tuple[str, ...] = ()
+    country_code: str | None = None
+    event_type: str | None = None
+    callbacks_to_send: str = "all"
+
+    def given(self, selector: Selector) -> tuple[str, ...]:
+        return {
+            "list_id": self.list_ids,
+            "campaign_id": self.campaign_ids,
+            "campaign_token": self.campaign_tokens,
+            "app_id": self.app_ids,
+            "source_code": self.source_codes,
+        }[selector.field]
+
+    def event_selector(self) -> dict[str, str]:
+        """event_processed's object: every event type unless one is named (FACTS §3.1)."""
+        if self.callbacks_to_send not in CALLBACKS_TO_SEND:
+            raise ValueError(
+                f"callbacks_to_send must be one of {', '.join(CALLBACKS_TO_SEND)}, "
+                f"got {self.callbacks_to_send!r}"
+            )
+        selector = {"callbacks_to_send": self.callbacks_to_send}
+        if self.event_type:
+            selector["event_type"] = self.event_type
+        return selector
+
+
 MAX_URL_LENGTH = 1024
 
 Outcome = Literal["created", "kept", "renewed", "planned", "failed"]
@@ -102,45 +189,81 @@ def registration_body(
     return body
 
 
+def check_types(types: Sequence[str] | None, values: SelectorValues) -> list[str]:
+    """The chosen types (default: what the tap reads), or ValueError naming what is wrong."""
+    chosen = list(TAP_CALLBACK_TYPES) if not types else list(dict.fromkeys(types))
+    unknown = [t for t in chosen if t not in CALLBACK_TYPES]
+    if unknown:
+        raise ValueError(f"unknown callback types {unknown}; choose from {list(CALLBACK_TYPES)}")
+    for kind in chosen:
+        selector = CALLBACK_TYPES[kind]
+        if selector is not None and selector.listed is None and not values.given(selector):
+            raise ValueError(
+                f"{kind} is registered per {selector.field} and Vibes lists none: "
+                f"give {selector.option}"
+            )
+    if EVENT in chosen:
+        values.event_selector()
+    return chosen
+
+
+async def _listed(
+    client: VibesClient, selector: Selector, values: SelectorValues
+) -> list[dict[str, str]]:
+    """Selector objects for every object the list names (sorted), or for the given values."""
+    given = values.given(selector)
+    extra = {}
+    if selector is SOURCE_CODE and values.country_code:
+        extra["country_code"] = values.country_code
+    if given:
+        return [{selector.field: value, **extra} for value in given]
+    assert selector.listed is not None
+    path, id_field = selector.listed
+    found: dict[str, dict[str, str]] = {}
+    for item in await client.get_list(path, empty_on_404=True):
+        if isinstance(item, dict) and item.get(id_field):
+            one = {selector.field: str(item[id_field])}
+            if selector is SOURCE_CODE and item.get("country_code"):
+                # One registration per code, on the code's own country (FACTS §3.1).
+                one["country_code"] = str(item["country_code"])
+            found[str(sorted(one.items()))] = one
+    return [found[key] for key in sorted(found)]
+
+
 async def wanted_registrations(
-    client: VibesClient, types: Iterable[str]
+    client: VibesClient, types: Iterable[str], values: SelectorValues | None = None
 ) -> list[tuple[str, dict[str, str] | None]]:
-    """(type, selector) for every registration the tap needs, listing lists and campaigns."""
-    listed: dict[str, list[str]] = {}
+    """(type, selector) for every registration wanted, listing lists and campaigns once."""
+    values = values or SelectorValues()
+    listed: dict[str, list[dict[str, str]]] = {}
     wanted: list[tuple[str, dict[str, str] | None]] = []
     for kind in types:
-        spec = TAP_CALLBACK_TYPES[kind]
-        if spec is None:
+        selector = CALLBACK_TYPES[kind]
+        if kind == EVENT:
+            wanted.append((kind, values.event_selector()))
+        elif selector is None:
             wanted.append((kind, None))
-            continue
-        selector_field, path, id_field = spec
-        if path not in listed:
-            items = await client.get_list(path, empty_on_404=True)
-            ids = {
-                str(item[id_field])
-                for item in items
-                if isinstance(item, dict) and item.get(id_field)
-            }
-            listed[path] = sorted(ids)
-        wanted += [(kind, {selector_field: value}) for value in listed[path]]
+        else:
+            if selector.field not in listed:
+                listed[selector.field] = await _listed(client, selector, values)
+            wanted += [(kind, dict(one)) for one in listed[selector.field]]
     return wanted
 
 
-def _match_key(callback_type: str, selector: dict[str, Any] | None, url: str) -> tuple[str, ...]:
-    spec = TAP_CALLBACK_TYPES.get(callback_type)
-    value = "" if spec is None or not selector else str(selector.get(spec[0], ""))
-    return (callback_type, value, url)
-
-
-def _existing_key(registration: dict[str, Any]) -> tuple[str, ...] | None:
-    kind = registration.get("callback_type") or registration.get("event_type")
-    if kind not in TAP_CALLBACK_TYPES:
-        return None
+def _matches(
+    registration: dict[str, Any], kind: str, selector: dict[str, str] | None, url: str
+) -> bool:
+    """Whether an existing registration is this wanted one (its type, URL and selector
+    fields; fields Vibes fills in by default, like callbacks_to_send, are not compared
+    unless wanted)."""
+    if (registration.get("callback_type") or registration.get("event_type")) != kind:
+        return False
     destination = registration.get("destination") or {}
-    selector = registration.get(kind)
-    return _match_key(
-        str(kind), selector if isinstance(selector, dict) else None, str(destination.get("url", ""))
-    )
+    if str(destination.get("url", "")) != url:
+        return False
+    found = registration.get(kind)
+    found = found if isinstance(found, dict) else {}
+    return all(str(found.get(k, "")) == str(v) for k, v in (selector or {}).items())
 
 
 def _has_ended(registration: dict[str, Any], now: datetime.datetime) -> bool:
@@ -162,24 +285,19 @@ async def register_callbacks(
     types: Sequence[str] | None = None,
     *,
     dry_run: bool = False,
+    values: SelectorValues | None = None,
 ) -> RegistrationReport:
     """Make sure each wanted registration exists once for ``url``; see the module notes."""
     check_destination(url)
-    chosen = list(TAP_CALLBACK_TYPES) if not types else list(dict.fromkeys(types))
-    unknown = [t for t in chosen if t not in TAP_CALLBACK_TYPES]
-    if unknown:
-        raise ValueError(
-            f"unknown callback types {unknown}; choose from {list(TAP_CALLBACK_TYPES)}"
-        )
-    existing: dict[tuple[str, ...], dict[str, Any]] = {}
-    for registration in await client.get_list(CALLBACKS_PATH, empty_on_404=True):
-        key = _existing_key(registration) if isinstance(registration, dict) else None
-        if key is not None:
-            existing.setdefault(key, registration)
+    values = values or SelectorValues()
+    chosen = check_types(types, values)
+    existing = [
+        r for r in await client.get_list(CALLBACKS_PATH, empty_on_404=True) if isinstance(r, dict)
+    ]
     now = datetime.datetime.now(datetime.UTC)
     report = RegistrationReport(url)
-    for kind, selector in await wanted_registrations(client, chosen):
-        found = existing.get(_match_key(kind, selector, url))
+    for kind, selector in await wanted_registrations(client, chosen, values):
+        found = next((r for r in existing if _matches(r, kind, selector, url)), None)
         found_id = str(found["callback_id"]) if found and found.get("callback_id") else None
         if found is not None and not _has_ended(found, now):
             report.registrations.append(Registration(kind, selector, "kept", found_id))

@@ -179,6 +179,47 @@ def wallet_item_event_record(event: Record, entry: JournalEntry) -> Record:
     return record
 
 
+def inbound_message_record(event: Record, entry: JournalEntry) -> Record:
+    """unmatched_message_received: a text to a source code that matched no keyword."""
+    participant = _object(event, "participant") or {}
+    code = _object(event, "source_code") or {}
+    record: Record = {
+        "mdn": normalize_mdn(participant.get("mdn")),
+        "carrier_id": participant.get("carrier_id"),
+        "source_code": code.get("code"),
+        "country_code": code.get("country_code"),
+        "code_type": code.get("code_type"),
+        "company_key": code.get("company_key"),
+        "default_response": code.get("default_response"),
+        "response_sent": code.get("response_sent"),
+        "message": event.get("message"),
+        "message_id": event.get("message_id"),
+        "txn_id": event.get("txn_id"),
+        "receipt_date": event.get("receipt_date"),
+    }
+    record.update(_envelope(event, entry))
+    return record
+
+
+LIST_FIELDS = ("name", "url", "subscribers_url", "acquisition_campaigns_url")
+
+
+def subscription_list_event_record(event: Record, entry: JournalEntry) -> Record | None:
+    """subscription_list_added / subscription_list_updated: a list made or renamed."""
+    listed = _object(event, "subscription_list")
+    if listed is None or listed.get("id") is None:
+        return None
+    record: Record = {
+        "subscription_list_id": str(listed["id"]),
+        **{
+            k: listed.get(k)
+            for k in ("name", "url", "subscribers_url", "acquisition_campaigns_url")
+        },
+    }
+    record.update(_envelope(event, entry))
+    return record
+
+
 @dataclass(frozen=True)
 class ChangeSource:
     """Which callback types feed a stream, and how one event becomes its record."""
@@ -195,6 +236,10 @@ SOURCES: dict[str, ChangeSource] = {
     ),
     "wallet_item_events": ChangeSource(
         ("wallet_item_install", "wallet_item_remove"), wallet_item_event_record
+    ),
+    "inbound_messages": ChangeSource(("unmatched_message_received",), inbound_message_record),
+    "subscription_list_events": ChangeSource(
+        ("subscription_list_added", "subscription_list_updated"), subscription_list_event_record
     ),
 }
 

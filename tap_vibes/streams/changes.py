@@ -1,11 +1,12 @@
 """Streams read from the callback journal (setting ``callback_journal``; see docs/callbacks.md).
 
-With a journal, persons, subscribers, participants and wallet_item_events are change
-streams: each reads the journal events of its callback types after its bookmark, a journal
-position, and emits one record per event in journal order (the order Vibes delivered them,
-so a person's newest state comes last). Positions only grow and become visible in order, so
-a bookmark on the last emitted position skips nothing and repeats nothing, and a second run
-from the final STATE emits only what arrived since. Person events carry the whole person:
+With a journal, persons, subscribers, participants, wallet_item_events, inbound_messages and
+subscription_list_events are change streams: each reads the journal events of its callback
+types after its bookmark, a journal position, and emits one record per event in journal
+order (the order Vibes delivered them, so a person's newest state comes last). Positions
+only grow and become visible in order, so a bookmark on the last emitted position skips
+nothing and repeats nothing, and a second run from the final STATE emits only what arrived
+since. Person events carry the whole person:
 no request is made.
 """
 
@@ -100,4 +101,18 @@ class WalletItemEventsStream(JournalStream):
     """Wallet pass installs and removals from wallet_item_install / _remove events."""
 
     name = "wallet_item_events"
+    primary_keys = ("event_id",)
+
+
+class InboundMessagesStream(JournalStream):
+    """Texts that matched no keyword, from unmatched_message_received events."""
+
+    name = "inbound_messages"
+    primary_keys = ("event_id",)
+
+
+class SubscriptionListEventsStream(JournalStream):
+    """Lists made or renamed, from subscription_list_added / _updated events."""
+
+    name = "subscription_list_events"
     primary_keys = ("event_id",)

@@ -82,3 +82,32 @@ class WalletMessagesStream(VibesStream):
     replication_key = "created_at"
     parent_stream_type = WalletCampaignsStream
     ignore_parent_replication_key = True
+
+
+class WalletLocationsStream(VibesStream):
+    """Store locations: no timestamps (full table), paged by number until a short page."""
+
+    name = "wallet_locations"
+    path = "/campaigns/wallet/{wallet_id}/locations"
+    primary_keys = ("wallet_id", "id")
+    replication_key = None
+    parent_stream_type = WalletCampaignsStream
+    ignore_parent_replication_key = True
+    # Vibes publishes no maximum (FACTS §8 gap 3); 100 per page is modest and few requests.
+    page_size = 100
+
+    async def fetch_pages(
+        self,
+        client: VibesClient,
+        context: types.Context | None,
+        since: datetime.datetime | None,
+    ) -> AsyncIterator[Page]:
+        pages = cast(
+            "AsyncGenerator[Page, None]",
+            client.iter_numbered_pages(
+                self.list_path(context), page_size=self.page_size, metrics=self.metrics
+            ),
+        )
+        async with contextlib.aclosing(pages):
+            async for items in pages:
+                yield items

@@ -47,12 +47,13 @@ def _clear(emulator: RunningEmulator) -> None:
     _run(emulator, delete_all)
 
 
-def _selectors(emulator: RunningEmulator) -> tuple[int, int, int]:
-    async def count(client: VibesClient) -> tuple[int, int, int]:
+def _selectors(emulator: RunningEmulator) -> tuple[int, int, int, int]:
+    async def count(client: VibesClient) -> tuple[int, int, int, int]:
         lists = await client.get_list("/mobiledb/subscription_lists/")
         acquisitions = await client.get_list("/campaigns/acquisition", empty_on_404=True)
         wallets = await client.get_list("/campaigns/wallet", empty_on_404=True)
-        return len(lists), len(acquisitions), len(wallets)
+        codes = await client.get_list("/sourcecodes")
+        return len(lists), len(acquisitions), len(wallets), len(codes)
 
     return tuple(_run(emulator, count))  # type: ignore[return-value]
 
@@ -68,9 +69,10 @@ def test_registers_each_type_per_list_and_campaign_once_and_is_idempotent(
     small_emulator: RunningEmulator,
 ) -> None:
     _clear(small_emulator)
-    lists, acquisitions, wallets = _selectors(small_emulator)
-    assert lists and acquisitions and wallets
-    expected = 2 + 2 * (lists + acquisitions + wallets)
+    lists, acquisitions, wallets, codes = _selectors(small_emulator)
+    assert lists and acquisitions and wallets and codes
+    # persons and lists once each, the rest per list, campaign and source code
+    expected = 4 + 2 * (lists + acquisitions + wallets) + codes
 
     first = _register(small_emulator)
     assert first.ok and first.count("created") == expected
@@ -90,6 +92,8 @@ def test_registers_each_type_per_list_and_campaign_once_and_is_idempotent(
     assert per_type["subscription_added"] == per_type["subscription_removed"] == lists
     assert per_type["ack_participant_changed"] == acquisitions
     assert per_type["wallet_item_remove"] == wallets
+    assert per_type["unmatched_message_received"] == codes
+    assert per_type["subscription_list_added"] == per_type["subscription_list_updated"] == 1
 
 
 def test_other_destinations_are_left_alone_and_ended_ones_renewed(
