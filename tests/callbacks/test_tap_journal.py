@@ -83,6 +83,7 @@ def test_without_a_journal_the_stream_list_is_unchanged(tmp_path: Path) -> None:
     with_journal = discover(tmp_path, journal_config)
     journal_streams = {s["tap_stream_id"]: s for s in with_journal["streams"]}
     assert "participants" not in plain and "wallet_item_events" not in plain
-    assert set(journal_streams) == plain | {"participants", "wallet_item_events"}
+    journal_only = {"participants", "wallet_item_events", "inbound_messages"}
+    assert set(journal_streams) == plain | journal_only | {"subscription_list_events"}
     persons = journal_streams["persons"]
     assert persons["replication_key"] == "journal_position"
