@@ -92,9 +92,10 @@ class TapVibes(Tap):
             th.StringType,
             description=(
                 "Path of the journal written by `vibes-callbacks serve`. With it, persons, "
-                "subscribers, participants and wallet_item_events emit the changes Vibes "
-                "called back with, after their bookmark (a journal position); persons need "
-                "no request (cannot be set with person_ids_file)."
+                "subscribers, participants, wallet_item_events, inbound_messages and "
+                "subscription_list_events emit the changes Vibes called back with, after "
+                "their bookmark (a journal position); persons need no request "
+                "(cannot be set with person_ids_file)."
             ),
         ),
         th.Property(

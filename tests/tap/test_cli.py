@@ -50,10 +50,14 @@ def test_discover_lists_every_stream_with_keys(capsys: pytest.CaptureFixture[str
         "wallet_campaigns",
         "wallet_items",
         "wallet_messages",
+        "wallet_locations",
+        "source_codes",
+        "callbacks",
         "persons",
         "subscribers",
     }
     assert streams["wallet_items"]["key_properties"] == ["wallet_id", "wallet_item_id"]
+    assert streams["wallet_locations"]["key_properties"] == ["wallet_id", "id"]
     assert streams["persons"]["replication_key"] == "updated_at"
 
 
