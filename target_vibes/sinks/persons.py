@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from target_vibes.mapping import Identity, PersonWrite, person_write
+from target_vibes.mapping import PersonWrite, person_write
 from target_vibes.mapping.people import MATCH_ON, person_difference
 from target_vibes.outcomes import Result
 from target_vibes.routing import RouteOption
@@ -28,6 +28,7 @@ from target_vibes.sinks.base import VibesSink
 from vibes_api import endpoints
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesNotFound
+from vibes_api.values import Identity
 
 UNTOUCHED_MARGIN = dt.timedelta(seconds=2)
 

@@ -14,8 +14,8 @@ from target_vibes.mapping import (
     broadcast_write,
     event_write,
     json_safe,
+    mdn_or_reject,
     nest,
-    normalize_mdn,
     participant_write,
     person_write,
     subscriber_action,
@@ -108,20 +108,20 @@ def test_match_on_person_key_and_mdn() -> None:
 @pytest.mark.parametrize("bad", ["555-1234", "abc", "+0123456789", "12345", "", "0299555123"])
 def test_invalid_numbers_are_mapping_errors(bad: str) -> None:
     with pytest.raises(MappingError, match="not a phone number"):
-        normalize_mdn(bad)
+        mdn_or_reject(bad)
 
 
 @given(st.from_regex(r"[2-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "-", " ", "."]))
 def test_us_numbers_normalize_to_e164(digits: str, sep: str) -> None:
     formatted = sep.join([digits[:3], digits[3:6], digits[6:]])
-    assert normalize_mdn(formatted) == "+1" + digits
-    assert normalize_mdn("1" + digits) == "+1" + digits
+    assert mdn_or_reject(formatted) == "+1" + digits
+    assert mdn_or_reject("1" + digits) == "+1" + digits
 
 
 @given(st.text(max_size=20))
 def test_normalize_mdn_returns_e164_or_refuses(raw: str) -> None:
     try:
-        result = normalize_mdn(raw)
+        result = mdn_or_reject(raw)
     except MappingError:
         return
     assert E164.match(result)
