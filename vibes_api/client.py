@@ -165,6 +165,7 @@ class VibesClient:
         limit: LimitName = "default",
         retry_unsafe: bool | None = None,
         metrics: ClientMetrics | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> VibesResponse:
         """Call Vibes and return its 2xx answer, retrying what the retry policy allows.
 
@@ -172,7 +173,8 @@ class VibesClient:
         with /companies/ (as Vibes' ``url`` fields do). ``retry_unsafe`` says whether an attempt
         that may already have been applied can be repeated; it defaults to True for GET, PUT and
         DELETE and False for POST (see vibes_api.retry). ``metrics`` also counts this call in a
-        second ClientMetrics, e.g. a stream's own. Raises a VibesRequestError subclass.
+        second ClientMetrics, e.g. a stream's own. ``headers`` are sent besides the session's
+        (an operation's own, such as ``Idempotency-Key``). Raises a VibesRequestError subclass.
         """
         method = method.upper()
         repeatable = default_retry_unsafe(method) if retry_unsafe is None else retry_unsafe
@@ -183,7 +185,7 @@ class VibesClient:
         while True:
             attempt += 1
             try:
-                return await self._attempt(method, url, shown, body, limit, sinks, attempt)
+                return await self._attempt(method, url, shown, body, limit, sinks, attempt, headers)
             except VibesRequestError as error:
                 error.attempts = attempt
                 if not self.retry_policy.should_retry(error, attempt, repeatable):
@@ -213,6 +215,7 @@ class VibesClient:
         limit: LimitName,
         sinks: tuple[ClientMetrics, ...],
         attempt: int,
+        headers: Mapping[str, str] | None = None,
     ) -> VibesResponse:
         session = await self._ensure_session()
         status: int | None = None
@@ -225,7 +228,7 @@ class VibesClient:
             started = self._clock()
             try:
                 async with session.request(
-                    method, url, data=body, allow_redirects=False
+                    method, url, data=body, headers=headers, allow_redirects=False
                 ) as response:
                     status = response.status
                     reason = response.reason
@@ -341,38 +344,6 @@ class VibesClient:
             seen.add(token)
             query["page_token"] = token
             first = False
-
-    async def iter_numbered_pages(
-        self,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        page_size: int,
-        metrics: ClientMetrics | None = None,
-    ) -> AsyncIterator[list[Any]]:
-        """Yield each page of a ``page``/``page_size`` list (store locations, FACTS §2.9),
-        from page 1 until a page shorter than ``page_size``: Vibes says nothing of a total.
-
-        A page equal to the one before means the server ignores ``page``; that raises
-        rather than loop for ever.
-        """
-        if page_size < 1:
-            raise ValueError(f"page_size must be positive, got {page_size}")
-        query = {**(params or {}), "page_size": page_size}
-        previous: list[Any] | None = None
-        page = 1
-        while True:
-            query["page"] = page
-            items = await self.get_list(path, query, metrics=metrics)
-            if items and items == previous:
-                raise VibesResponseError(
-                    "GET", self.url_for(path)[1], f"page {page} repeats page {page - 1}"
-                )
-            yield items
-            if len(items) < page_size:
-                return
-            previous = items
-            page += 1
 
     async def post(self, path: str, json: Any = None, **options: Any) -> VibesResponse:
         return await self.request("POST", path, json=json, **options)

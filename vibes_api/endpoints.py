@@ -11,12 +11,15 @@ its metrics or refuses writes in a dry run.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
+
+import orjson
 
 from vibes_api.client import VibesResponse
 from vibes_api.encoding import quote_id
-from vibes_api.errors import VibesConflict, VibesNotFound
+from vibes_api.errors import VibesConflict, VibesNotFound, VibesResponseError
 
 # (method, path, **options) -> the answer, as VibesClient.request takes them.
 Call = Callable[..., Awaitable[VibesResponse]]
@@ -159,6 +162,79 @@ async def send_wallet_message(call: Call, wallet_id: str, body: dict[str, Any]) 
     """Create (and so send) a wallet message; never repeated after an ambiguous failure."""
     path = f"{WALLET_CAMPAIGNS}/{quote_id(wallet_id)}/messages"
     return await call("POST", path, json=body, retry_unsafe=False)
+
+
+# ---- store locations (FACTS §2.9) ------------------------------------------------------------
+# Vibes publishes no page size limit (§8 gap 3); 100 a page is modest and needs few requests.
+LOCATION_PAGE_SIZE = 100
+MAX_LOCATIONS_PER_ADD = 1000
+
+
+def wallet_locations_path(wallet_id: str) -> str:
+    return f"{WALLET_CAMPAIGNS}/{quote_id(wallet_id)}/locations"
+
+
+async def wallet_location_pages(
+    call: Call, wallet_id: str, page_size: int = LOCATION_PAGE_SIZE
+) -> AsyncIterator[list[Any]]:
+    """Each page of a campaign's store locations, from page 1 until a page shorter than
+    ``page_size`` (Vibes gives no total). A page equal to the one before means ``page`` is
+    ignored; that raises rather than loop for ever."""
+    path = wallet_locations_path(wallet_id)
+    previous: list[Any] | None = None
+    page = 1
+    while True:
+        response = await call("GET", path, params={"page": page, "page_size": page_size})
+        items = response.data
+        if not isinstance(items, list):
+            raise VibesResponseError("GET", path, f"page {page} is not a list")
+        if items and items == previous:
+            raise VibesResponseError("GET", path, f"page {page} repeats page {page - 1}")
+        yield items
+        if len(items) < page_size:
+            return
+        previous = items
+        page += 1
+
+
+async def wallet_locations(call: Call, wallet_id: str) -> list[Any]:
+    """Every store location of a campaign."""
+    return [item async for page in wallet_location_pages(call, wallet_id) for item in page]
+
+
+def locations_idempotency_key(wallet_id: str, locations: Sequence[dict[str, Any]]) -> str:
+    """The Idempotency-Key of a bulk add: derived from the campaign and the batch, so the
+    same batch sent again (a retry, a rerun) is the same request to Vibes and adds nothing."""
+    canonical = orjson.dumps(
+        {"wallet_id": wallet_id, "locations": list(locations)}, option=orjson.OPT_SORT_KEYS
+    )
+    return "locations-" + hashlib.sha256(canonical).hexdigest()
+
+
+async def add_wallet_locations(
+    call: Call, wallet_id: str, locations: Sequence[dict[str, Any]]
+) -> VibesResponse:
+    """Add up to 1000 locations in one request (201). Its Idempotency-Key (required by
+    Vibes) makes repeating it after an ambiguous failure harmless."""
+    if len(locations) > MAX_LOCATIONS_PER_ADD:
+        raise ValueError(f"at most {MAX_LOCATIONS_PER_ADD} locations per request")
+    key = locations_idempotency_key(wallet_id, locations)
+    return await call(
+        "POST",
+        f"{wallet_locations_path(wallet_id)}/bulk",
+        json={"locations": list(locations)},
+        headers={"Idempotency-Key": key},
+        retry_unsafe=True,
+    )
+
+
+async def delete_wallet_location(call: Call, wallet_id: str, location: int | str) -> bool:
+    """Delete one location by Vibes' ``id``; False when it was already gone (404)."""
+    try:
+        await call("DELETE", f"{wallet_locations_path(wallet_id)}/{quote_id(str(location))}")
+    except VibesNotFound:
+        return False
+    return True
 
 
 # ---- broadcasts and events (FACTS §2.5, §2.11) ----------------------------------------------

@@ -146,7 +146,7 @@ def inbound_message_record(event: Record, entry: JournalEntry) -> Record:
     participant = _object(event, "participant") or {}
     code = _object(event, "source_code") or {}
     record: Record = {
-        "mdn": normalize_mdn(participant.get("mdn")),
+        "mdn": e164_or_as_is(participant.get("mdn")),
         "carrier_id": participant.get("carrier_id"),
         "source_code": code.get("code"),
         "country_code": code.get("country_code"),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 from tap_vibes.streams.base import Page, VibesStream
 from tap_vibes.timestamps import parse_timestamp
+from vibes_api import endpoints
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
@@ -93,8 +95,6 @@ class WalletLocationsStream(VibesStream):
     replication_key = None
     parent_stream_type = WalletCampaignsStream
     ignore_parent_replication_key = True
-    # Vibes publishes no maximum (FACTS §8 gap 3); 100 per page is modest and few requests.
-    page_size = 100
 
     async def fetch_pages(
         self,
@@ -102,11 +102,10 @@ class WalletLocationsStream(VibesStream):
         context: types.Context | None,
         since: datetime.datetime | None,
     ) -> AsyncIterator[Page]:
+        call = functools.partial(client.request, metrics=self.metrics)
         pages = cast(
             "AsyncGenerator[Page, None]",
-            client.iter_numbered_pages(
-                self.list_path(context), page_size=self.page_size, metrics=self.metrics
-            ),
+            endpoints.wallet_location_pages(call, str((context or {})["wallet_id"])),
         )
         async with contextlib.aclosing(pages):
             async for items in pages:

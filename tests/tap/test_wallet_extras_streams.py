@@ -5,15 +5,15 @@ callback registrations."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tap_vibes.streams.configuration import callback_record
-from tap_vibes.streams.wallet import WalletLocationsStream
 from tests.tap.harness import TapRun, canon, run_tap
 from tests.vibes_reader import VibesReader
-from vibes_api.client import VibesClient
+from vibes_api import endpoints
+from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesResponseError
 from vibes_api.settings import VibesSettings
 from vibes_emulator.testing import RunningEmulator
@@ -35,9 +35,9 @@ def test_every_location_of_every_campaign_in_pages(extras_run: TapRun, direct: V
     for campaign in direct.get_list("/campaigns/wallet"):
         wallet_id = campaign["wallet_id"]
         listed = direct.get_list(f"/campaigns/wallet/{wallet_id}/locations", {"page_size": 1000})
-        assert len(listed) > WalletLocationsStream.page_size  # more than one tap page
+        assert len(listed) > endpoints.LOCATION_PAGE_SIZE  # more than one tap page
         expected += [{**loc, "wallet_id": wallet_id} for loc in listed]
-        pages += len(listed) // WalletLocationsStream.page_size + 1
+        pages += len(listed) // endpoints.LOCATION_PAGE_SIZE + 1
     ours = extras_run.records["wallet_locations"]
     key = ("wallet_id", "id")
     assert sorted(ours, key=lambda r: tuple(r[k] for k in key)) == sorted(
@@ -96,17 +96,24 @@ def test_second_run_reads_locations_whole_and_callbacks_from_the_bookmark(
 
 
 def test_numbered_pages_stop_at_a_short_page_and_refuse_a_repeated_one(
-    seeded_emulator: RunningEmulator, tmp_path: Path
+    seeded_emulator: RunningEmulator,
 ) -> None:
-    async def pages(path: str, size: int) -> list[int]:
+    async def sizes(wallet_id: str, size: int) -> list[int]:
         async with VibesClient(VibesSettings.from_config(seeded_emulator.config())) as client:
-            return [len(p) async for p in client.iter_numbered_pages(path, page_size=size)]
+            pages = endpoints.wallet_location_pages(client.request, wallet_id, size)
+            return [len(page) async for page in pages]
 
-    wallet_id = sorted(
-        c["wallet_id"] for c in VibesReader.of(seeded_emulator).get_list("/campaigns/wallet")
-    )[0]
-    sizes = asyncio.run(pages(f"/campaigns/wallet/{wallet_id}/locations", 40))
-    assert sizes[:-1] == [40] * (len(sizes) - 1) and sizes[-1] < 40
-    # /sourcecodes has no pages: page 2 repeats page 1, which must not loop for ever.
+    campaigns = VibesReader.of(seeded_emulator).get_list("/campaigns/wallet")
+    wallet_id = sorted(c["wallet_id"] for c in campaigns)[0]
+    found = asyncio.run(sizes(wallet_id, 40))
+    assert found[:-1] == [40] * (len(found) - 1) and found[-1] < 40 and len(found) > 2
+
+    async def ignores_page(method: str, path: str, **options: Any) -> VibesResponse:
+        full_page = [{"id": n} for n in range(endpoints.LOCATION_PAGE_SIZE)]
+        return VibesResponse(200, {}, full_page, 1)
+
+    async def read_all() -> list[Any]:
+        return await endpoints.wallet_locations(ignores_page, "w")
+
     with pytest.raises(VibesResponseError, match="repeats page 1"):
-        asyncio.run(pages("/sourcecodes", 2))
+        asyncio.run(read_all())
