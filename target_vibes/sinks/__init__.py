@@ -10,6 +10,7 @@ from target_vibes.sinks.persons import PersonsSink
 from target_vibes.sinks.skipped import SkippedStreamSink
 from target_vibes.sinks.subscribers import SubscribersSink
 from target_vibes.sinks.wallet_items import WalletItemsSink
+from target_vibes.sinks.wallet_locations import WalletLocationsSink
 
 SINK_BY_RESOURCE: dict[str, type[VibesSink]] = {
     sink.resource: sink
@@ -21,6 +22,7 @@ SINK_BY_RESOURCE: dict[str, type[VibesSink]] = {
         WalletMessagesSink,
         BroadcastsSink,
         EventsSink,
+        WalletLocationsSink,
     )
 }
 

@@ -56,6 +56,10 @@ def snapshot(emulator: Any) -> dict[str, Any]:
             api.call("GET", f"/mobiledb/broadcasts?status={status}")
             for status in BROADCAST_STATUSES
         ],
+        "wallet_locations": [
+            api.call("GET", f"/campaigns/wallet/{w['wallet_id']}/locations?page_size=1000")
+            for w in wallets
+        ],
     }
 
 
@@ -94,7 +98,14 @@ def pipe(
     return loaded, read_lines(Path(config["dead_letter_path"])), records
 
 
-ACCEPTED = ("persons", "subscribers", "wallet_items", "wallet_messages", "broadcasts")
+ACCEPTED = (
+    "persons",
+    "subscribers",
+    "wallet_items",
+    "wallet_messages",
+    "broadcasts",
+    "wallet_locations",
+)
 
 
 @pytest.mark.parametrize("stream", ACCEPTED)
@@ -160,9 +171,13 @@ def test_loading_into_another_company_reproduces_persons_and_writes_nothing_else
     )
     assert subscribed.returncode == 0, subscribed.stderr[-3000:]
     assert dead and all("acquisition_id" in letter["reason"] for letter in dead)
-    for stream in ("wallet_items", "wallet_messages", "broadcasts"):
+    expected_reasons = {
+        "wallet_items": "wallet item does not exist",
+        "wallet_locations": "does not exist",  # the campaign is the source company's
+    }
+    for stream in ("wallet_items", "wallet_messages", "broadcasts", "wallet_locations"):
         run, dead, _ = pipe(source, tmp_path, stream, stream, max_reject_ratio=1.0, **other)
         assert run.returncode in (0, 5), run.stderr[-3000:]
         assert writes(source.control.stats()) == 0, stream
-        expected = "wallet item does not exist" if stream == "wallet_items" else None
+        expected = expected_reasons.get(stream)
         assert all(expected and expected in letter["reason"] for letter in dead), stream
