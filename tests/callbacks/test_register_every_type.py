@@ -3,7 +3,6 @@ errors for a selector that is needed but missing (against the emulator's callbac
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -13,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from vibes_api.client import VibesClient
-from vibes_api.settings import VibesSettings
+from tests.callbacks.test_register import _clear, _run
 from vibes_callbacks.register import (
     CALLBACK_TYPES,
     RegistrationReport,
@@ -30,22 +28,6 @@ URL = "https://receiver.example.com/callbacks/every"
 def emulator() -> Iterator[RunningEmulator]:
     with RunningEmulator(seed=10, seed_value=3) as running:
         yield running
-
-
-def _run(emulator: RunningEmulator, action: Any) -> Any:
-    async def go() -> Any:
-        async with VibesClient(VibesSettings.from_config(emulator.config())) as client:
-            return await action(client)
-
-    return asyncio.run(go())
-
-
-def _clear(emulator: RunningEmulator) -> None:
-    async def delete_all(client: VibesClient) -> None:
-        for registration in await client.get_list("/config/callbacks/"):
-            await client.delete(f"/config/callbacks/{registration['callback_id']}")
-
-    _run(emulator, delete_all)
 
 
 def _register(emulator: RunningEmulator, types: list[str], **values: Any) -> RegistrationReport:
