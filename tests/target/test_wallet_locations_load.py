@@ -64,11 +64,15 @@ def test_adds_replaces_leaves_equal_ones_and_rejects_bad_rows(seeded: Any, tmp_p
         {"name": "No identity"},
         {"location_id": "bad", "name": {"not": "text"}},
     ]
+    plan_config = _config(seeded, tmp_path / "plan", wallet_id, max_reject_ratio=1.0, dry_run=True)
+    planned = run_target(plan_config, records(*rows))
     config = _config(seeded, tmp_path, wallet_id, max_reject_ratio=1.0)
     seeded.control.reset_stats()
     first = run_target(config, records(*rows))
-    assert first.failure is None
+    assert first.failure is None and planned.failure is None
     tally = first.target.outcomes.tallies()[0]
+    plan = planned.target.outcomes.tallies()[0]
+    assert (plan.outcomes, plan.actions) == (tally.outcomes, tally.actions)  # the plan held
     assert (tally.outcomes["written"], tally.outcomes["unchanged"]) == (3, 1)
     assert tally.actions["add"] >= 2 and tally.actions["replace"] == 1
     reasons = sorted(letter["reason"] for letter in first.dead_letters)
