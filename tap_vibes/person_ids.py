@@ -16,13 +16,11 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from vibes_api.masking import mask_mdn, mask_text
+from vibes_api.values import PERSON_ID_KINDS
 
-IdKind = Literal["person_key", "external_person_id", "mdn"]
-ID_COLUMNS: tuple[IdKind, ...] = ("person_key", "external_person_id", "mdn")
-"""The id columns in order of precedence, when a row fills more than one."""
 _QUOTES = ('"', "'")
 
 
@@ -43,7 +41,7 @@ class PersonIdsFileError(ValueError):
 class PersonId:
     """One id from the file and the line it came from."""
 
-    kind: str  # one of the file's id columns (IdKind for person_ids_file)
+    kind: str  # one of the file's id columns (a PersonIdKind for person_ids_file)
     value: str
     line: int
 
@@ -64,7 +62,7 @@ class PersonIdsFile:
     its setting and its id columns."""
 
     setting: ClassVar[str] = "person_ids_file"
-    columns: ClassVar[tuple[str, ...]] = ID_COLUMNS
+    columns: ClassVar[tuple[str, ...]] = PERSON_ID_KINDS
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -122,6 +120,7 @@ class PersonIdsFile:
         if not columns:
             raise PersonIdsFileError(
                 f"{self.setting} {self.path}, line {line}: the header must name one of "
-                f"{', '.join(self.columns)}; found {', '.join(repr(n) for n in names) or 'nothing'}"
+                f"{', '.join(self.columns)}; "
+                f"found {', '.join(repr(n) for n in names) or 'nothing'}"
             )
         return columns
