@@ -56,6 +56,12 @@ def snapshot(emulator: Any) -> dict[str, Any]:
             api.call("GET", f"/mobiledb/broadcasts?status={status}")
             for status in BROADCAST_STATUSES
         ],
+        # A pool counts its issued codes and a code its issuances and redemptions.
+        "incentive_pools": api.call("GET", "/incentives/pools"),
+        "incentive_codes": [
+            api.call("GET", f"/incentives/codes/{c['code']}")
+            for c in emulator.control.incentive_codes()
+        ],
     }
 
 
@@ -69,7 +75,15 @@ def pipe(
     ids.write_text(
         "person_key\n" + "".join(p["person_key"] + "\n" for p in emulator.control.persons())
     )
-    tap_config = {**emulator.config(), "person_ids_file": str(ids)}
+    codes = work / "codes.csv"
+    codes.write_text(
+        "code\n" + "".join(c["code"] + "\n" for c in emulator.control.incentive_codes())
+    )
+    tap_config = {
+        **emulator.config(),
+        "person_ids_file": str(ids),
+        "incentive_codes_file": str(codes),
+    }
     (work / "tap.json").write_text(json.dumps(tap_config))
     (work / "catalog.json").write_text(json.dumps(select_streams(tap_config, (stream,))))
     config = target_config(emulator, work, **target)
@@ -94,7 +108,15 @@ def pipe(
     return loaded, read_lines(Path(config["dead_letter_path"])), records
 
 
-ACCEPTED = ("persons", "subscribers", "wallet_items", "wallet_messages", "broadcasts")
+ACCEPTED = (
+    "persons",
+    "subscribers",
+    "wallet_items",
+    "wallet_messages",
+    "broadcasts",
+    "incentive_issuances",
+    "incentive_redemptions",
+)
 
 
 @pytest.mark.parametrize("stream", ACCEPTED)
