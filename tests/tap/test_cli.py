@@ -52,7 +52,11 @@ def test_discover_lists_every_stream_with_keys(capsys: pytest.CaptureFixture[str
         "wallet_messages",
         "persons",
         "subscribers",
+        "incentive_pools",
+        "incentive_issuances",
+        "incentive_redemptions",
     }
+    assert streams["incentive_issuances"]["key_properties"] == ["id"]
     assert streams["wallet_items"]["key_properties"] == ["wallet_id", "wallet_item_id"]
     assert streams["persons"]["replication_key"] == "updated_at"
 
