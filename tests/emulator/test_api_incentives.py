@@ -66,3 +66,15 @@ async def test_bad_bodies_and_unknown_ids_answer_in_the_envelope(api: Api) -> No
         assert status == 404 and error_messages(body) == ["Incentive code not found"]
     status, body, _ = await api.call("POST", f"{CODES}/NOPE/redemptions", json={})
     assert status == 404 and error_messages(body) == ["Incentive code not found"]
+
+
+async def test_the_control_plane_loads_codes_as_a_file_import_would(
+    api: Api, emulator: RunningEmulator
+) -> None:
+    _, created, _ = await api.call("POST", POOLS, json=POOL_BODY)
+    emulator.control.add_incentive_codes(created["id"], ["NEW1", "NEW2"])
+    assert {"code": "NEW1", "pool_id": created["id"]} in emulator.control.incentive_codes()
+    status, issued, _ = await api.call(
+        "POST", f"{POOLS}/{created['id']}/issuances", json={"code": "NEW2"}
+    )
+    assert status == 200 and issued["incentive_code"]["code"] == "NEW2"

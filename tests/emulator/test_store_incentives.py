@@ -140,3 +140,17 @@ def test_the_seed_is_deterministic_with_issued_and_redeemed_codes(clock: ManualC
         issuance = state.tables["incentive_issuance"][str(redemption["issuance_id"])]
         assert redemption["created_at"] >= issuance["created_at"]
         assert redemption["code"] == issuance["code"]
+
+
+def test_incentives_survive_a_reopened_database(tmp_path: Any, clock: ManualClock) -> None:
+    path = str(tmp_path / "vibes.db")
+    store = Store.open(path, clock=clock)
+    pool_id = _new_pool(store, ["KEEP1", "KEEP2"])
+    issued = store.incentives.issue(CK, pool_id, {"external_issuee_id": "crm-1"})
+    [redeemed] = store.incentives.redeem(CK, issued["incentive_code"]["code"], {})
+    store.close()
+    again = Store.open(path, clock=clock)
+    assert again.incentives.get_pool(CK, pool_id)["incentive_codes"]["remaining"] == 1
+    assert again.incentives.redemptions(CK, issued["incentive_code"]["code"]) == [redeemed]
+    second = again.incentives.issue(CK, pool_id, {})
+    assert second["id"] == issued["id"] + 1  # counters survive too
