@@ -55,14 +55,31 @@ class IncentiveIssuancesSink(VibesSink):
             )
         return write.pool_id, write
 
+    async def _issued_before(self, client: VibesClient, write: IncentiveWrite) -> Result | None:
+        """Unchanged when the record names a code Vibes already issued to its issuee. (Vibes
+        lists no issuances per pool or issuee, so a record without a code cannot be checked:
+        each load of it issues a code.)"""
+        if write.code is None:
+            return None
+        issued = await endpoints.code_issuances(self.api(client), write.code) or []
+        if any(write.issuee in _issuees(e) for e in issued):
+            return Result.unchanged("skip", reason="code already issued to this issuee")
+        return None
+
     async def write(self, client: VibesClient, write: IncentiveWrite) -> Result:
         assert write.pool_id is not None
+        done = await self._issued_before(client, write)
+        if done is not None:
+            return done
         response = await endpoints.issue_incentive_code(self.api(client), write.pool_id, write.body)
         return Result.written(issue_action(write.pool_id), response.status)
 
     async def plan(self, client: VibesClient, write: IncentiveWrite) -> Result:
         pool_id = write.pool_id
         assert pool_id is not None
+        done = await self._issued_before(client, write)
+        if done is not None:
+            return done
         if pool_id not in self._left:
             pool = await endpoints.incentive_pool(self.api(client), pool_id)
             if pool is None:

@@ -180,6 +180,25 @@ def test_a_redemption_happens_once_and_bad_rows_say_why(seeded: Any, tmp_path: P
     assert routes(seeded).get(REDEEM_ROUTE) is None
 
 
+def test_a_row_naming_a_code_is_issued_once(seeded: Any, tmp_path: Path) -> None:
+    pool = smallest_open_pool(seeded)
+    code = next(
+        c["code"]
+        for c in seeded.control.incentive_codes()
+        if c["pool_id"] == pool["id"]
+        and not Api(seeded).call("GET", f"/incentives/codes/{c['code']}/issuances")[1]
+    )
+    row = {"incentive_pool_id": pool["id"], "code": code, "external_issuee_id": "crm-7"}
+    config = target_config(seeded, tmp_path, allow_incentive_issuance=True)
+    first = run_target(config, records("incentive_issuances", row))
+    again = run_target(config, records("incentive_issuances", row))
+    assert first.target.outcomes.tallies()[0].outcomes["written"] == 1
+    assert again.target.outcomes.tallies()[0].outcomes["unchanged"] == 1
+    assert routes(seeded).get(ISSUE_ROUTE) == 1
+    [issuance] = Api(seeded).call("GET", f"/incentives/codes/{code}/issuances")[1]
+    assert issuance["external_issuee_id"] == "crm-7"
+
+
 def test_rows_without_a_pool_or_an_issuee_are_rejected_before_any_request(
     seeded: Any, tmp_path: Path
 ) -> None:
