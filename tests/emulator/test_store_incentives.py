@@ -154,3 +154,14 @@ def test_incentives_survive_a_reopened_database(tmp_path: Any, clock: ManualCloc
     assert again.incentives.redemptions(CK, issued["incentive_code"]["code"]) == [redeemed]
     second = again.incentives.issue(CK, pool_id, {})
     assert second["id"] == issued["id"] + 1  # counters survive too
+
+
+def test_a_code_load_is_refused_whole(store: Store) -> None:
+    pool_id = _new_pool(store, ["OLD1"])
+    refused = _error(store.incentives.add_codes, CK, pool_id, ["NEW1", "OLD1", "NEW1", "X" * 11])
+    assert sorted(refused.messages) == [
+        "Incentive code NEW1 appears twice",
+        "Incentive code OLD1 already exists",
+        f"Incentive code {'X' * 11} is longer than the pool allows",
+    ]
+    assert store.incentives.get_pool(CK, pool_id)["incentive_codes"]["total"] == 1

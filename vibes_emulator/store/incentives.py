@@ -11,6 +11,7 @@ validity date for pools or codes, so none is enforced (docs/emulator-choices.md)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -147,20 +148,25 @@ class Incentives:
         """Load codes into a pool, as an Incentive File Import would (emulator-only)."""
         state = self.core.company(company_key)
         pool = self.pool(state, pool_id)
-        table, now, added = state.tables["incentive_code"], self.core.clock.now_ms(), 0
+        table, now, codes = state.tables["incentive_code"], self.core.clock.now_ms(), list(codes)
+        # All checked before any is stored, as a file import is accepted or refused whole.
+        problems = [f"Incentive code {code} already exists" for code in codes if code in table]
+        problems += [f"Incentive code {code} appears twice" for code in _repeated(codes)]
+        problems += [
+            f"Incentive code {code} is longer than the pool allows"
+            for code in codes
+            if len(code) > pool["max_characters"]
+        ]
+        if problems:
+            raise unprocessable(*problems)
         for code in codes:
-            if code in table:
-                raise unprocessable(f"Incentive code {code} already exists")
-            if len(code) > pool["max_characters"]:
-                raise unprocessable(f"Incentive code {code} is longer than the pool allows")
             self.core.save(
                 state,
                 "incentive_code",
                 code,
                 {"code": code, "pool_id": pool_id, "created_at": now, "updated_at": now},
             )
-            added += 1
-        return added
+        return len(codes)
 
     # ---- codes, issuances, redemptions ------------------------------------------------
     def get_code(self, company_key: str, code: str) -> dict[str, Any]:
@@ -190,7 +196,8 @@ class Incentives:
         code = self._code_to_issue(state, pool, fields.get("code"))
         number = self.core.next_seq(state, "incentive_issuance", start=700_001)
         external = fields.get("external_issuee_id")
-        issuance = self._event(state, number, code, fields, external, issuee_id(state, external))
+        issuee = issuee_id(state, external, number)
+        issuance = self._event(state, number, code, fields, external, issuee)
         self.core.save(state, "incentive_issuance", str(number), issuance)
         self._changed(state, code, pool)
         return self.render_event(state, issuance)
@@ -288,11 +295,15 @@ class Incentives:
         self.core.save(state, kind, record_id, record)
 
 
-def issuee_id(state: CompanyState, external: str | None) -> str:
+def issuee_id(state: CompanyState, external: str | None, issuance: int) -> str:
     """Vibes' issuee id: stable per external issuee, a fresh one for an anonymous issuance."""
     if external is None:
-        return ids.uuid_for("issuee", state.key, len(state.tables["incentive_issuance"]) + 1)
+        return ids.uuid_for("anonymous issuee", state.key, issuance)
     return ids.uuid_for("issuee", state.key, external)
+
+
+def _repeated(codes: list[str]) -> list[str]:
+    return [code for code, count in Counter(codes).items() if count > 1]
 
 
 def _counts(events: Iterable[Record]) -> dict[str, int]:

@@ -70,7 +70,7 @@ def build(state: CompanyState, rng: random.Random, persons: list[Record], now: i
                 "created_at": at,
                 "updated_at": at,
             }
-            event["issuee_id"] = issuee_id(state, event["external_issuee_id"])
+            event["issuee_id"] = issuee_id(state, event["external_issuee_id"], issuance_number)
             state.tables["incentive_issuance"].put(str(issuance_number), event)
             changed = at
             if rng.random() < redeemed:
