@@ -39,6 +39,11 @@ from tap_vibes.streams.extracts import (
     ExtractSubscribersStream,
     ExtractWalletItemEventsStream,
 )
+from tap_vibes.streams.incentives import (
+    IncentiveIssuancesStream,
+    IncentivePoolsStream,
+    IncentiveRedemptionsStream,
+)
 from tap_vibes.streams.lists import SubscriptionListsStream
 from tap_vibes.streams.persons import PersonsStream, SubscribersStream
 from tap_vibes.streams.wallet import (
@@ -63,6 +68,8 @@ API = Source("api", None)
 # Without person_ids_file these streams are still offered and emit nothing (as a
 # declared-but-empty source rather than a missing stream, so catalogs stay stable).
 IDS_FILE = Source("ids_file", None)
+# Likewise for the codes of incentive_codes_file.
+CODES_FILE = Source("codes_file", None)
 JOURNAL = Source("journal", JOURNAL_SETTING)
 EXTRACTS = Source("extracts", EXTRACTS_SETTING)
 
@@ -95,6 +102,9 @@ SOURCES_TABLE: dict[str, Row] = {
     ),
     "inbound_messages": ((JOURNAL, InboundMessagesStream),),
     "subscription_list_events": ((JOURNAL, SubscriptionListEventsStream),),
+    "incentive_pools": ((API, IncentivePoolsStream),),
+    "incentive_issuances": ((CODES_FILE, IncentiveIssuancesStream),),
+    "incentive_redemptions": ((CODES_FILE, IncentiveRedemptionsStream),),
 }
 
 

@@ -88,6 +88,16 @@ class TapVibes(Tap):
             ),
         ),
         th.Property(
+            "incentive_codes_file",
+            th.StringType,
+            description=(
+                "CSV file of incentive codes (streams incentive_issuances and "
+                "incentive_redemptions): a header naming incentive_code or code, then one "
+                "code per row, read like person_ids_file. Vibes lists no codes; without it "
+                "those two streams emit nothing."
+            ),
+        ),
+        th.Property(
             "callback_journal",
             th.StringType,
             description=(

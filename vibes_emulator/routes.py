@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from vibes_emulator.handlers import callbacks, campaigns, lists, persons, wallet
+from vibes_emulator.handlers import callbacks, campaigns, incentives, lists, persons, wallet
 from vibes_emulator.handlers import wallet_locations as locations
 from vibes_emulator.request_validation import request_bodies
 
@@ -35,6 +35,8 @@ DESIGNS = {
     kind: locations.design_handlers(kind)
     for kind in ("wallet_template", "passbook_template", "location_selector")
 }
+POOLS = C + "/incentives/pools"
+CODE = C + "/incentives/codes/{code}"
 
 ROUTES: list[tuple[str, str, Handler]] = [
     # persons
@@ -97,6 +99,16 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", CALLBACKS + "/{callback_id}", callbacks.delete_callback),
     ("POST", C + "/config/callback_events/test", callbacks.test_callback),
     ("POST", C + "/events", callbacks.post_event),
+    # incentives
+    ("GET", POOLS, incentives.list_pools),
+    ("POST", POOLS, incentives.create_pool),
+    ("GET", POOLS + "/{incentive_pool_id}", incentives.get_pool),
+    ("PUT", POOLS + "/{incentive_pool_id}", incentives.update_pool),
+    ("POST", POOLS + "/{issuance_pool_id}/issuances", incentives.issue_code),
+    ("GET", CODE, incentives.get_code),
+    ("GET", CODE + "/issuances", incentives.list_issuances),
+    ("GET", CODE + "/redemptions", incentives.list_redemptions),
+    ("POST", CODE + "/redemptions", incentives.redeem_code),
 ]
 
 

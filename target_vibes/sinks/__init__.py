@@ -5,6 +5,7 @@ from __future__ import annotations
 from target_vibes.sinks.base import VibesSink
 from target_vibes.sinks.campaign_posts import BroadcastsSink, WalletMessagesSink
 from target_vibes.sinks.events import EventsSink
+from target_vibes.sinks.incentives import IncentiveIssuancesSink, IncentiveRedemptionsSink
 from target_vibes.sinks.participants import ParticipantsSink
 from target_vibes.sinks.persons import PersonsSink
 from target_vibes.sinks.skipped import SkippedStreamSink
@@ -23,6 +24,8 @@ SINK_BY_RESOURCE: dict[str, type[VibesSink]] = {
         BroadcastsSink,
         EventsSink,
         WalletLocationsSink,
+        IncentiveIssuancesSink,
+        IncentiveRedemptionsSink,
     )
 }
 

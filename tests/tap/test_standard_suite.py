@@ -2,9 +2,10 @@
 
 The SDK builds the test class from a config at import time, so this module starts its own
 emulator when it is imported (60 persons, seed 7, no rate limit) and writes a person ids
-file naming persons by key, external id and MDN; both are cleaned up at module teardown
-(or at exit, if the module is only collected). Records are capped per stream to keep the
-suite quick: it runs the tap several times (discovery, connection test, a capped sync).
+file naming persons by key, external id and MDN and a file of its incentive codes; both are
+cleaned up at module teardown (or at exit, if the module is only collected). Records are
+capped per stream to keep the suite quick: it runs the tap several times (discovery,
+connection test, a capped sync).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from tap_vibes.tap import TapVibes
-from tests.tap.harness import write_ids_file
+from tests.tap.harness import write_codes_file, write_ids_file
 from vibes_emulator.testing import RunningEmulator
 
 _EMULATOR = RunningEmulator(seed=60, seed_value=7, rate_limit=0).start()
@@ -36,6 +37,11 @@ atexit.register(_cleanup)
 CONFIG = {
     **_EMULATOR.config(),
     "person_ids_file": str(write_ids_file(_FOLDER / "ids.csv", _EMULATOR.control.persons()[:30])),
+    "incentive_codes_file": str(
+        write_codes_file(
+            _FOLDER / "codes.csv", [c["code"] for c in _EMULATOR.control.incentive_codes()]
+        )
+    ),
     "requests_per_second": 1000,
     "start_date": "2000-01-01T00:00:00Z",
 }

@@ -17,6 +17,7 @@ from .callbacks import Callbacks
 from .clock import Clock
 from .custom_fields import default_fields
 from .events import Events
+from .incentives import Incentives
 from .persistence import Persistence
 from .persons import Persons
 from .source_codes import SourceCodes
@@ -45,6 +46,7 @@ class Store:
         self.wallet_locations = WalletLocations(core, self.wallet_campaigns)
         self.wallet_designs = WalletDesigns(core, self.wallet_campaigns)
         self.source_codes = SourceCodes(core)
+        self.incentives = Incentives(core)
 
     @classmethod
     def open(
@@ -162,6 +164,16 @@ class Store:
                 "mdn": p.get("mdn"),
             }
             for p in sorted(state.tables["person"].values(), key=lambda p: p["person_id"])
+        ]
+
+    def incentive_code_index(self, company_key: str | None = None) -> list[dict[str, Any]]:
+        """Every incentive code of a company with its pool id (emulator-only, like
+        ``person_index``: Vibes has no code listing)."""
+        state = self.core.company(company_key or self.default_company)
+        codes = state.tables["incentive_code"].values()
+        return [
+            {"code": c["code"], "pool_id": int(c["pool_id"])}
+            for c in sorted(codes, key=lambda c: (int(c["pool_id"]), c["created_at"], c["code"]))
         ]
 
     def wallet_rate_bucket(self, company_key: str, wallet_id: str, item_id: str) -> str:
