@@ -35,6 +35,10 @@ from tap_vibes.streams.extracts import (
     ExtractPersonsStream,
     ExtractSubscribersStream,
     ExtractWalletItemEventsStream,
+    MessagesStream,
+    PushMessagesStream,
+    UrlClicksStream,
+    WalletPageViewsStream,
 )
 from tap_vibes.streams.lists import SubscriptionListsStream
 from tap_vibes.streams.persons import PersonsStream, SubscribersStream
@@ -86,6 +90,10 @@ SOURCES_TABLE: dict[str, Row] = {
         (EXTRACTS, ExtractWalletItemEventsStream),
         (JOURNAL, WalletItemEventsStream),
     ),
+    "messages": ((EXTRACTS, MessagesStream),),
+    "push_messages": ((EXTRACTS, PushMessagesStream),),
+    "url_clicks": ((EXTRACTS, UrlClicksStream),),
+    "wallet_page_views": ((EXTRACTS, WalletPageViewsStream),),
 }
 
 
