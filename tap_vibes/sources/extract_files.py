@@ -197,6 +197,9 @@ def read_rows(
         header = next(reader, None)
     except csv.Error as exc:
         raise ExtractError(f"{file_name}, line 1: header is not valid ({exc})") from None
+    except UnicodeDecodeError:
+        # Text is decoded a block at a time: the bad bytes may be in any of the first lines.
+        raise ExtractError(f"{file_name}, near the start: not UTF-8 text") from None
     if header is None:
         return
     names = [column.strip().lower() for column in header]
