@@ -15,14 +15,13 @@ import pytest
 
 from tap_vibes.sources.analytics_extracts import MAKERS, REQUIRED
 from tap_vibes.sources.extract_files import parse_extract_name, read_rows
+from tests.files.busy_store import busy_store as _busy_store
 from tests.files.conftest import out_dir as _out
 from tests.reliability.test_resume_mid_stream import CONFIG, _kill_resume_and_compare
 from tests.tap.harness import run_tap
 from vibes_emulator.files.extracts import ExtractWriter
 from vibes_emulator.files.formats import COLUMNS, MESSAGES, write_tsv
 from vibes_emulator.store.activity import Activity
-from vibes_emulator.store.clock import Clock
-from vibes_emulator.store.facade import Store
 from vibes_emulator.testing import RunningEmulator
 
 STREAMS = ("messages", "push_messages", "url_clicks", "wallet_page_views")
@@ -147,44 +146,6 @@ def test_bad_rows_are_reported_with_their_line_and_a_bad_header_is_an_error() ->
 
 
 # ---- the emulator's files, read by the tap -------------------------------------------------
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1_760_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _busy_store(seed_value: int) -> tuple[Store, _Clock]:
-    """A seeded store whose clock the test moves: a broadcast with a shortened link is
-    sent, a wallet message goes to the passes, passes are installed, people opt in."""
-    clock = _Clock()
-    store = Store.open(None, clock=Clock(clock))
-    store.seed(persons=60, seed=seed_value)
-    store.broadcasts.create(
-        "demo",
-        {
-            "name": "Links",
-            "send_scheduled_date": "2025-10-09T10:00:00Z",
-            "targeting": {
-                "message_template": 'Track "it" at https://example.com/track',
-                "source_lists": ["1201", "1202"],
-                "shorten_urls": True,
-            },
-        },
-        "test",
-    )
-    wallet_id = sorted(store.core.company("demo").tables["wallet_campaign"])[0]
-    clock.now = 1_760_004_000.0  # 2025-10-09T09:53:20Z: before the send
-    store.wallet_messages.create("demo", wallet_id, {"message": {"template": "New\treward"}})
-    activity = Activity(store, "demo")
-    rng = random.Random(seed_value)
-    for kind in ("pass_install", "pass_install", "opt_in", "opt_out"):
-        activity.perform(kind, rng)
-    clock.now = 1_760_004_000.0 + 6 * HOUR
-    return store, clock
-
-
 def _config(out: Path, **extra: Any) -> dict[str, Any]:
     return {**CONFIG, "extracts_path": str(out), **extra}
 
