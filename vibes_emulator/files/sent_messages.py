@@ -3,10 +3,10 @@
 Sources, each a message the store shows was sent (docs/emulator-choices.md, "Analytics
 extracts"):
 - broadcasts ``sent`` or ``in_progress``: one message per person subscribed to a source list
-  at the send time, spread over the send (two minutes once enqueued, an hour while still in
-  progress, so an in-progress broadcast's later recipients come in a later file). SMS
-  broadcasts go to the Message Extract, push broadcasts to each device of the person in
-  the Push Message Extract;
+  at the send time (at most the broadcast's ``recipient_count``, in person_key order),
+  spread over the send (two minutes once enqueued, an hour while still in progress, so an
+  in-progress broadcast's later recipients come in a later file). SMS broadcasts go to the
+  Message Extract, push broadcasts to each device of the person in the Push Message Extract;
 - subscriptions: the confirmation text of an opt-in through an acquisition campaign and of
   a STOP (user or keyword opt-out);
 - wallet messages: a push per pass installed when it was sent (matching a group_code filter);
@@ -123,6 +123,10 @@ class SentMessages:
                 continue  # none of its messages falls in the window
             members = members if members is not None else self._members()
             recipients = _subscribed_at(broadcast["targeting"]["source_lists"], members, start)
+            # No more than the broadcast says it reached (seeded counts are drawn apart
+            # from the lists; this also keeps a big seed's files from growing as N²).
+            count = delivery.get("recipient_count")
+            recipients = recipients if count is None else recipients[:count]
             targeting = broadcast["targeting"]
             content = targeting["message_template"]
             push = targeting.get("channel") == "push"
