@@ -59,8 +59,8 @@ TABLES_QUERY = "SELECT table_name FROM information_schema.tables WHERE table_sch
 REQUIRED_STREAMS = ("persons", "subscribers", "broadcasts", "wallet_items")
 ANALYTICS_QUERY = (
     "SELECT m.message_status, count(*) AS messages, count(DISTINCT m.person_key) AS persons, "
-    "count(c.click_id) AS clicks FROM vibes.messages m "
-    "LEFT JOIN vibes.url_clicks c ON c.message_id = m.message_id "
+    "coalesce(sum(c.clicks), 0) AS clicks FROM vibes.messages m LEFT JOIN (SELECT message_id, "
+    "count(*) AS clicks FROM vibes.url_clicks GROUP BY 1) c ON c.message_id = m.message_id "
     "GROUP BY 1 ORDER BY 2 DESC"
 )
 ANALYTICS_QUERY_NO_CLICKS = (
@@ -117,6 +117,7 @@ class Demo:
                 "VIBES_EMULATOR_URL": emulator.url,
                 "MELTANO_DATABASE_URI": f"sqlite:///{self.dir / 'meltano.db'}",
                 "TAP_VIBES_PERSON_IDS_FILE": str(self.ids_file),
+                "TAP_VIBES_EXTRACTS_EXTRACTS_PATH": str(self.extracts / "files" / "out"),
                 "TARGET_DUCKDB_FILEPATH": str(self.warehouse),
                 "TARGET_VIBES_DEAD_LETTER_PATH": str(self.dir / "dead_letters.jsonl"),
             }
