@@ -22,6 +22,7 @@ from tests.tap.harness import run_tap
 from vibes_emulator.files.extracts import ExtractWriter
 from vibes_emulator.files.formats import COLUMNS, MESSAGES, write_tsv
 from vibes_emulator.store.activity import Activity
+from vibes_emulator.store.table import Table
 from vibes_emulator.testing import RunningEmulator
 
 STREAMS = ("messages", "push_messages", "url_clicks", "wallet_page_views")
@@ -189,6 +190,45 @@ def test_the_same_seed_writes_the_same_files_and_another_seed_others(tmp_path: P
         texts.append({p.name: p.read_text(encoding="utf-8") for p in sorted(out.iterdir())})
     assert texts[0] == texts[1]
     assert texts[0]["messages_demo_2025-10-09.txt"] != texts[2]["messages_demo_2025-10-09.txt"]
+
+
+def test_the_stores_event_triggered_messages_are_written_as_sent(tmp_path: Path) -> None:
+    """The hook for the sent_message table (event-triggered messages), in its fields."""
+    store, clock = _busy_store(seed_value=5)
+    state = store.core.company("demo")
+    if "sent_message" not in state.tables:
+        state.tables["sent_message"] = Table("sent_message")
+    person = next(p for p in state.tables["person"].values() if p.get("mdn"))
+    sent = {
+        "event_id": "E1",
+        "event_type": "order_shipped",
+        "event_triggered_message_id": 7,
+        "person_key": person["person_key"],
+        "external_person_id": person.get("external_person_id"),
+        "message": 'Your "order" shipped',
+        "status": "delivered",
+        "queued_at": int(clock.now * 1000) - 1000,
+    }
+    state.tables["sent_message"].put(
+        "sms-1",
+        {**sent, "message_id": "sms-1", "channel": "sms", "mdn": person["mdn"]},
+    )
+    state.tables["sent_message"].put(
+        "push-1",
+        {**sent, "message_id": "push-1", "channel": "push", "app_id": "A", "vibes_device_id": "D"},
+    )
+    ExtractWriter(store, tmp_path).write(date(2025, 10, 9))
+    out = tmp_path / "files" / "out"
+    texts = {r["message_id"]: r for r in _tsv(out / "messages_demo_2025-10-09.txt")}
+    assert texts["sms-1"]["message_status"] == "SUCCESS"
+    assert texts["sms-1"]["mdn"] == person["mdn"]
+    assert (texts["sms-1"]["activity_type"], texts["sms-1"]["activity_id"]) == (
+        "event_triggered_message",
+        "7",
+    )
+    pushes = {r["message_id"]: r for r in _tsv(out / "pushmessages_demo_2025-10-09.txt")}
+    assert (pushes["push-1"]["vibes_device_id"], pushes["push-1"]["app_id"]) == ("D", "A")
+    assert pushes["push-1"]["content"] == 'Your "order" shipped'
 
 
 def test_the_next_days_file_holds_only_what_happened_since(tmp_path: Path) -> None:

@@ -246,7 +246,8 @@ class SentMessages:
                 )
 
     def event_triggered(self) -> Iterator[Sent]:
-        """Hook for the store's ``sent_message`` table (event-triggered messages)."""
+        """The store's ``sent_message`` records (event-triggered messages), when it keeps
+        them: fields as vibes_emulator/store/messages.py of that work describes them."""
         table = self.state.tables.get("sent_message")
         if table is None:
             return
@@ -260,16 +261,10 @@ class SentMessages:
                 "mdn": record.get("mdn"),
             }
             device = None
-            if record.get("channel") == "push" and devices is not None:
-                device = (
-                    devices.find("by_device_id", record.get("vibes_device_id") or "")
-                    if hasattr(devices, "find")
-                    else None
-                )
-                device = device or {
-                    "vibes_device_id": record.get("vibes_device_id"),
-                    "app_id": record.get("app_id"),
-                }
+            if record.get("channel") == "push":
+                device_id = record.get("vibes_device_id") or ""
+                found = devices.find("by_device_id", device_id) if devices is not None else None
+                device = found or {"vibes_device_id": device_id, "app_id": record.get("app_id")}
             status = SUCCESS if record.get("status") == "delivered" else record.get("status")
             yield Sent(
                 at,
