@@ -253,6 +253,13 @@ class Demo:
 
     def analytics_extracts(self, emulator: EmulatorProcess) -> None:
         """A day of Vibes' extract files, loaded by tap-vibes-extracts; messages by status."""
+        # A few passes added to phones meanwhile (the emulator's simulated subscriber
+        # activity), so the day has wallet page views as well as messages and clicks.
+        emulator.control.call(
+            "POST",
+            "activity",
+            {"rate": 1000, "count": 20, "kinds": ["pass_install"], "seed": 1, "wait": True},
+        )
         day = extract_day(self.extracts / "files" / "out", datetime.now(UTC).date())
         written = emulator.control.call("POST", "extracts", {"date": day.isoformat()})
         say(
