@@ -92,6 +92,8 @@ class ExtractSource(Protocol):
 
     def open_text(self, name: str) -> AbstractContextManager[IO[str]]: ...
 
+    def close(self) -> None: ...
+
 
 _SEARCH_DEPTH = 3
 
@@ -179,6 +181,9 @@ class LocalExtracts:
 
     def open_text(self, name: str) -> AbstractContextManager[IO[str]]:
         return (self.directory / name).open(encoding="utf-8-sig", newline="")
+
+    def close(self) -> None:
+        """Nothing stays open between files."""
 
 
 class ExtractError(ValueError):

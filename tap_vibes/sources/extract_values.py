@@ -7,6 +7,7 @@ from typing import Any
 
 from tap_vibes.sources.extract_files import ExtractFile, Row
 from tap_vibes.timestamps import parse_timestamp
+from vibes_api.values import e164_or_as_is
 
 Record = dict[str, Any]
 
@@ -42,10 +43,7 @@ def text(row: Row, column: str) -> str | None:
 
 
 def e164(row: Row) -> str | None:
-    mdn = text(row, "mdn_e164_format") or text(row, "mdn")
-    if mdn is None or mdn.startswith("+"):
-        return mdn
-    return "+1" + mdn if len(mdn) == 10 else "+" + mdn
+    return e164_or_as_is(text(row, "mdn_e164_format") or text(row, "mdn"))
 
 
 def origin(extract: ExtractFile, line: int) -> Record:
