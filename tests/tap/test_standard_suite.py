@@ -74,6 +74,7 @@ def _extracts_of_the_same_company() -> str:
 EXTRACTS_CONFIG = {
     **_EMULATOR.config(),
     "extracts_path": _extracts_of_the_same_company(),
+    "incentive_codes_file": CONFIG["incentive_codes_file"],
     "requests_per_second": 1000,
     "start_date": "2000-01-01T00:00:00Z",
 }
