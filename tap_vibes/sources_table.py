@@ -38,6 +38,10 @@ from tap_vibes.streams.extracts import (
     ExtractPersonsStream,
     ExtractSubscribersStream,
     ExtractWalletItemEventsStream,
+    MessagesStream,
+    PushMessagesStream,
+    UrlClicksStream,
+    WalletPageViewsStream,
 )
 from tap_vibes.streams.incentives import (
     IncentiveIssuancesStream,
@@ -105,6 +109,10 @@ SOURCES_TABLE: dict[str, Row] = {
     "incentive_pools": ((API, IncentivePoolsStream),),
     "incentive_issuances": ((CODES_FILE, IncentiveIssuancesStream),),
     "incentive_redemptions": ((CODES_FILE, IncentiveRedemptionsStream),),
+    "messages": ((EXTRACTS, MessagesStream),),
+    "push_messages": ((EXTRACTS, PushMessagesStream),),
+    "url_clicks": ((EXTRACTS, UrlClicksStream),),
+    "wallet_page_views": ((EXTRACTS, WalletPageViewsStream),),
 }
 
 

@@ -117,8 +117,9 @@ class TapVibes(Tap):
                 "with no extract but a folder below it that has them, such as files/out, is "
                 "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
-                "file date) and persons hydrates the person keys they name (docs/files.md); "
-                "cannot be set with person_ids_file."
+                "file date), messages, push_messages, url_clicks and wallet_page_views "
+                "read the analytics extracts, and persons hydrates the person keys they name "
+                "(docs/files.md); cannot be set with person_ids_file."
             ),
         ),
         th.Property(

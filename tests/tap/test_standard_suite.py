@@ -13,14 +13,18 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from tap_vibes.tap import TapVibes
+from tests.files.busy_store import busy_store
 from tests.tap.harness import write_codes_file, write_ids_file
+from vibes_emulator.files.extracts import ExtractWriter
 from vibes_emulator.testing import RunningEmulator
 
 _EMULATOR = RunningEmulator(seed=60, seed_value=7, rate_limit=0).start()
@@ -55,4 +59,26 @@ def _stop_the_emulator_after_the_module() -> Iterator[None]:
 
 TestTapVibes = get_tap_test_class(
     TapVibes, config=CONFIG, suite_config=SuiteConfig(max_records_limit=25)
+)
+
+
+def _extracts_of_the_same_company() -> str:
+    """The extract files of a store seeded as the emulator is (same persons) and then
+    busy for a few hours, so every extract stream (the analytics ones among them) has
+    records for the suite."""
+    store, _ = busy_store(7, persons=60, start=time.time())
+    ExtractWriter(store, _FOLDER).write(date(2024, 3, 1))
+    return str(_FOLDER / "files" / "out")
+
+
+EXTRACTS_CONFIG = {
+    **_EMULATOR.config(),
+    "extracts_path": _extracts_of_the_same_company(),
+    "incentive_codes_file": CONFIG["incentive_codes_file"],
+    "requests_per_second": 1000,
+    "start_date": "2000-01-01T00:00:00Z",
+}
+
+TestTapVibesExtracts = get_tap_test_class(
+    TapVibes, config=EXTRACTS_CONFIG, suite_config=SuiteConfig(max_records_limit=25)
 )
