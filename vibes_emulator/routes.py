@@ -11,7 +11,15 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from vibes_emulator.handlers import callbacks, campaigns, lists, persons, wallet
+from vibes_emulator.handlers import (
+    callbacks,
+    campaigns,
+    event_campaigns,
+    lists,
+    persons,
+    push_devices,
+    wallet,
+)
 from vibes_emulator.request_validation import request_bodies
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -27,6 +35,10 @@ BROADCASTS = C + "/mobiledb/broadcasts"
 WALLET = C + "/campaigns/wallet"
 CAMPAIGN = WALLET + "/{wallet_id}"
 CALLBACKS = C + "/config/callbacks"
+EVENT_CAMPAIGNS = C + "/mobiledb/event_triggered_messages"
+EVENT_CAMPAIGN = EVENT_CAMPAIGNS + "/{event_triggered_message_id}"
+# Push device routes outside /companies: the credentials name the company (routing.py).
+DEVICE = "/mobile_apps/{app_id}/devices/{vibes_device_id}"
 
 ROUTES: list[tuple[str, str, Handler]] = [
     # persons
@@ -37,11 +49,13 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", EXTERNAL + "/subscriptions", persons.person_subscriptions),
     ("GET", EXTERNAL + "/subscriptions/{subscription_list_id}", persons.person_subscription),
     ("DELETE", EXTERNAL + "/subscriptions/{subscription_list_id}", persons.unsubscribe),
+    ("GET", EXTERNAL + "/push_devices", push_devices.person_push_devices),
     ("GET", PERSON, persons.get_person),
     ("PUT", PERSON, persons.update_person),
     ("GET", PERSON + "/subscriptions", persons.person_subscriptions),
     ("GET", PERSON + "/subscriptions/{subscription_list_id}", persons.person_subscription),
     ("DELETE", PERSON + "/subscriptions/{subscription_list_id}", persons.unsubscribe),
+    ("GET", PERSON + "/push_devices", push_devices.person_push_devices),
     # subscription lists
     ("GET", LISTS, lists.list_subscription_lists),
     ("GET", LIST, lists.get_subscription_list),
@@ -77,6 +91,15 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", CALLBACKS + "/{callback_id}", callbacks.delete_callback),
     ("POST", C + "/config/callback_events/test", callbacks.test_callback),
     ("POST", C + "/events", callbacks.post_event),
+    # event-triggered campaigns
+    ("GET", EVENT_CAMPAIGNS, event_campaigns.list_event_campaigns),
+    ("POST", EVENT_CAMPAIGNS, event_campaigns.create_event_campaign),
+    ("GET", EVENT_CAMPAIGN, event_campaigns.get_event_campaign),
+    ("PUT", EVENT_CAMPAIGN, event_campaigns.update_event_campaign),
+    ("DELETE", EVENT_CAMPAIGN, event_campaigns.cancel_event_campaign),
+    # push devices
+    ("GET", DEVICE, push_devices.get_device),
+    ("POST", DEVICE + "/assign", push_devices.assign_device),
 ]
 
 

@@ -20,12 +20,14 @@ def unthrottled(emulator: RunningEmulator) -> RunningEmulator:
 
 
 class Api:
-    """Calls ``/companies/{company_key}{path}`` with Basic auth and an optional X-API-Version."""
+    """Calls ``/companies/{company_key}{path}`` (or a ``/mobile_apps`` path) with Basic auth
+    and an optional X-API-Version."""
 
     def __init__(
         self, session: aiohttp.ClientSession, emulator: RunningEmulator, version: int | None = 2
     ) -> None:
         self.session = session
+        self.root = emulator.url
         self.base = f"{emulator.url}/companies/{emulator.company_key}"
         self.auth = aiohttp.encode_basic_auth(emulator.username, emulator.password)
         self.version = version
@@ -46,7 +48,9 @@ class Api:
         if chosen is not None:
             headers["X-API-Version"] = str(chosen)
         body = orjson.dumps(json) if json is not None else data
-        url = URL(self.base + path, encoded=True)
+        # Push device routes live outside /companies (FACTS §7).
+        base = self.root if path.startswith("/mobile_apps/") else self.base
+        url = URL(base + path, encoded=True)
         async with self.session.request(method, url, data=body, headers=headers) as response:
             raw = await response.read()
             parsed = orjson.loads(raw) if raw else None

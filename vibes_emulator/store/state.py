@@ -34,6 +34,9 @@ DATA_KINDS = (
     "wallet_message",
     "callback",
     "event",
+    "event_triggered_message",
+    "push_device",
+    "sent_message",
 )
 ALL_KINDS = (*DEFINITION_KINDS, *DATA_KINDS)
 
@@ -86,6 +89,18 @@ class CompanyState:
             "wallet_message",
             groups=(
                 Group("by_campaign", lambda m: m["wallet_id"], lambda m: m["wallet_message_id"]),
+            ),
+        )
+        self.tables["event_triggered_message"] = Table("event_triggered_message", order=_by_number)
+        self.tables["push_device"] = Table(
+            "push_device",
+            unique=(Unique("by_device_id", lambda d: d["vibes_device_id"]),),
+            groups=(
+                Group(
+                    "by_person",
+                    lambda d: d.get("person_key") or "",
+                    lambda d: join_id(d["app_id"], d["vibes_device_id"]),
+                ),
             ),
         )
         self.write_through(True)
