@@ -22,11 +22,13 @@ from typing import Any
 
 from tap_vibes.streams.base import VibesStream
 from tap_vibes.streams.broadcasts import BroadcastsStream
-from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
+from tap_vibes.streams.campaigns import AcquisitionCampaignsStream, EventTriggeredMessagesStream
 from tap_vibes.streams.changes import (
     JOURNAL_SETTING,
+    DeviceEventsStream,
     JournalPersonsStream,
     JournalSubscribersStream,
+    MessageEventsStream,
     ParticipantsStream,
     WalletItemEventsStream,
 )
@@ -37,7 +39,7 @@ from tap_vibes.streams.extracts import (
     ExtractWalletItemEventsStream,
 )
 from tap_vibes.streams.lists import SubscriptionListsStream
-from tap_vibes.streams.persons import PersonsStream, SubscribersStream
+from tap_vibes.streams.persons import PersonsStream, PushDevicesStream, SubscribersStream
 from tap_vibes.streams.wallet import (
     WalletCampaignsStream,
     WalletItemsStream,
@@ -86,6 +88,10 @@ SOURCES_TABLE: dict[str, Row] = {
         (EXTRACTS, ExtractWalletItemEventsStream),
         (JOURNAL, WalletItemEventsStream),
     ),
+    "event_triggered_messages": ((API, EventTriggeredMessagesStream),),
+    "push_devices": ((IDS_FILE, PushDevicesStream),),
+    "message_events": ((JOURNAL, MessageEventsStream),),
+    "device_events": ((JOURNAL, DeviceEventsStream),),
 }
 
 
