@@ -82,7 +82,8 @@ def test_without_a_journal_the_stream_list_is_unchanged(tmp_path: Path) -> None:
     journal_config = {**CONFIG, "callback_journal": str(tmp_path / "j.db")}
     with_journal = discover(tmp_path, journal_config)
     journal_streams = {s["tap_stream_id"]: s for s in with_journal["streams"]}
-    assert "participants" not in plain and "wallet_item_events" not in plain
-    assert set(journal_streams) == plain | {"participants", "wallet_item_events"}
+    only_journal = {"participants", "wallet_item_events", "message_events", "device_events"}
+    assert not only_journal & plain
+    assert set(journal_streams) == plain | only_journal
     persons = journal_streams["persons"]
     assert persons["replication_key"] == "journal_position"

@@ -52,7 +52,10 @@ def test_discover_lists_every_stream_with_keys(capsys: pytest.CaptureFixture[str
         "wallet_messages",
         "persons",
         "subscribers",
+        "event_triggered_messages",
+        "push_devices",
     }
+    assert streams["push_devices"]["key_properties"] == ["app_id", "vibes_device_id"]
     assert streams["wallet_items"]["key_properties"] == ["wallet_id", "wallet_item_id"]
     assert streams["persons"]["replication_key"] == "updated_at"
 
