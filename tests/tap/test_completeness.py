@@ -145,9 +145,7 @@ def test_push_devices_of_every_named_person(
     for person in seeded_persons:
         key = person["person_key"]
         devices = direct.get_list(f"/mobiledb/persons/{key}/push_devices")
-        expected += [
-            {**d, "person_key": key, "app_id": d["url"].split("/")[2]} for d in devices
-        ]
+        expected += [{**d, "person_key": key, "app_id": d["url"].split("/")[2]} for d in devices]
     assert len(expected) > 20, "seed has too few devices to tell anything"
     keys = ("app_id", "vibes_device_id")
     assert by_key(seeded_run.records["push_devices"], *keys) == by_key(expected, *keys)
