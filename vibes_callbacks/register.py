@@ -35,7 +35,12 @@ TAP_CALLBACK_TYPES: dict[str, tuple[str, str, str] | None] = {
     "ack_participant_changed": ("campaign_id", endpoints.ACQUISITION_CAMPAIGNS, "acquisition_id"),
     "wallet_item_install": ("campaign_token", endpoints.WALLET_CAMPAIGNS, "wallet_id"),
     "wallet_item_remove": ("campaign_token", endpoints.WALLET_CAMPAIGNS, "wallet_id"),
+    "event_processed": None,
 }
+# Types registered once whose registration still needs a selector object: event_processed
+# requires one (OAS callbackRequest-Event); without event_type it covers every event (§3.1).
+# device_* types are per app, and Vibes lists no apps: register those with the API.
+FIXED_SELECTORS: dict[str, dict[str, str]] = {"event_processed": {"callbacks_to_send": "all"}}
 MAX_URL_LENGTH = 1024
 
 Outcome = Literal["created", "kept", "renewed", "planned", "failed"]
@@ -111,7 +116,7 @@ async def wanted_registrations(
     for kind in types:
         spec = TAP_CALLBACK_TYPES[kind]
         if spec is None:
-            wanted.append((kind, None))
+            wanted.append((kind, FIXED_SELECTORS.get(kind)))
             continue
         selector_field, path, id_field = spec
         if path not in listed:

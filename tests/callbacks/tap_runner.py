@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-CHANGE_STREAMS = ("persons", "subscribers", "participants", "wallet_item_events")
+CHANGE_STREAMS = (
+    "persons",
+    "subscribers",
+    "participants",
+    "wallet_item_events",
+    "message_events",
+    "device_events",
+)
 TAP = str(Path(sys.executable).parent / "tap-vibes")
 
 

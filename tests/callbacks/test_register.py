@@ -70,7 +70,7 @@ def test_registers_each_type_per_list_and_campaign_once_and_is_idempotent(
     _clear(small_emulator)
     lists, acquisitions, wallets = _selectors(small_emulator)
     assert lists and acquisitions and wallets
-    expected = 2 + 2 * (lists + acquisitions + wallets)
+    expected = 3 + 2 * (lists + acquisitions + wallets)  # 3: persons twice, event_processed
 
     first = _register(small_emulator)
     assert first.ok and first.count("created") == expected
@@ -90,6 +90,8 @@ def test_registers_each_type_per_list_and_campaign_once_and_is_idempotent(
     assert per_type["subscription_added"] == per_type["subscription_removed"] == lists
     assert per_type["ack_participant_changed"] == acquisitions
     assert per_type["wallet_item_remove"] == wallets
+    assert per_type["event_processed"] == 1
+    assert ("event_processed", '{"callbacks_to_send": "all"}') in keys
 
 
 def test_other_destinations_are_left_alone_and_ended_ones_renewed(
