@@ -69,11 +69,12 @@ class TapVibes(Tap):
             "person_ids_file",
             th.StringType,
             description=(
-                "CSV file of persons to read (streams persons and subscribers): a header "
+                "CSV file of persons to read (streams persons, subscribers and push_devices): "
+                "a header "
                 "naming person_key, external_person_id or mdn (E.164, e.g. +15551234567), "
                 "then one person per row (blank lines are skipped; in a row with several "
                 "ids, person_key wins, then external_person_id, then mdn). Without it those "
-                "two streams emit nothing."
+                "three streams emit nothing."
             ),
         ),
         th.Property(
@@ -92,9 +93,10 @@ class TapVibes(Tap):
             th.StringType,
             description=(
                 "Path of the journal written by `vibes-callbacks serve`. With it, persons, "
-                "subscribers, participants and wallet_item_events emit the changes Vibes "
-                "called back with, after their bookmark (a journal position); persons need "
-                "no request (cannot be set with person_ids_file)."
+                "subscribers, participants, wallet_item_events, message_events "
+                "(event_processed) and device_events (device_added/removed/updated) emit the "
+                "changes Vibes called back with, after their bookmark (a journal position); "
+                "persons need no request (cannot be set with person_ids_file)."
             ),
         ),
         th.Property(
