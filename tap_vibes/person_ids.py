@@ -16,13 +16,10 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from vibes_api.masking import mask_mdn, mask_text
+from vibes_api.values import PERSON_ID_KINDS, PersonIdKind
 
-IdKind = Literal["person_key", "external_person_id", "mdn"]
-ID_COLUMNS: tuple[IdKind, ...] = ("person_key", "external_person_id", "mdn")
-"""The id columns in order of precedence, when a row fills more than one."""
 _QUOTES = ('"', "'")
 
 
@@ -43,7 +40,7 @@ class PersonIdsFileError(ValueError):
 class PersonId:
     """One id from the file and the line it came from."""
 
-    kind: IdKind
+    kind: PersonIdKind
     value: str
     line: int
 
@@ -105,17 +102,18 @@ class PersonIdsFile:
             kind, value = ids[0]  # columns are in order of precedence
             yield PersonId(kind, value, line)
 
-    def _id_columns(self, header: list[str] | None, line: int) -> list[tuple[IdKind, int]]:
+    def _id_columns(self, header: list[str] | None, line: int) -> list[tuple[PersonIdKind, int]]:
         if header is None:
             raise PersonIdsFileError(
                 f"person_ids_file {self.path}: empty; the first line must be a header naming "
-                f"one of {', '.join(ID_COLUMNS)}"
+                f"one of {', '.join(PERSON_ID_KINDS)}"
             )
         names = [clean_value(name).lower() for name in header]
-        columns = [(kind, names.index(kind)) for kind in ID_COLUMNS if kind in names]
+        columns = [(kind, names.index(kind)) for kind in PERSON_ID_KINDS if kind in names]
         if not columns:
             raise PersonIdsFileError(
                 f"person_ids_file {self.path}, line {line}: the header must name one of "
-                f"{', '.join(ID_COLUMNS)}; found {', '.join(repr(n) for n in names) or 'nothing'}"
+                f"{', '.join(PERSON_ID_KINDS)}; "
+                f"found {', '.join(repr(n) for n in names) or 'nothing'}"
             )
         return columns

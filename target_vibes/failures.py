@@ -44,3 +44,11 @@ class RunStopped(TargetVibesFailure):
     def __init__(self, message: str, *, authentication: bool = False) -> None:
         super().__init__(message)
         self.exit_code = exit_codes.AUTHENTICATION if authentication else exit_codes.FAILED
+
+
+def messaging_refused_message(what: str) -> str:
+    """Why a write that would text or notify real people was refused."""
+    return (
+        f"{what} would text or notify real people; refused because allow_messaging is false "
+        "(set allow_messaging: true to send)"
+    )

@@ -2,43 +2,43 @@
 
 A stream named like a resource goes there; the `streams` setting maps any other name.
 Routes are checked when the target starts, so a typo fails before any record is read.
+
+Each sink declares what routing needs to know about its resource (``resource``,
+``route_options``, ``messages_people``, ``messaging_note``): this module holds only the
+rules, and the help text of the `streams` and `allow_messaging` settings is written from
+those declarations, so a new resource documents itself.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-RESOURCES = (
-    "persons",
-    "subscribers",
-    "participants",
-    "wallet_items",
-    "wallet_messages",
-    "broadcasts",
-    "events",
-)
+if TYPE_CHECKING:
+    from target_vibes.sinks.base import VibesSink
 
-# Resources whose every write texts or notifies real people. Subscribers (subscribe rows),
-# wallet items (changed notifications), participants, broadcasts and wallet messages (new
-# ones; records of what Vibes already holds are left alone) message people only for some
-# records; their sinks decide per record.
-MESSAGING_RESOURCES = frozenset({"events"})
+    Sinks = Mapping[str, type[VibesSink]]
 
-PERSON_MATCH = ("auto", "external_person_id", "person_key", "mdn")
-PERSON_MODES = ("upsert", "update_only")
 
-# Options a route may carry, by resource; anything else in a route is a config mistake.
-_OPTIONS: dict[str, frozenset[str]] = {
-    "persons": frozenset({"match_on", "mode"}),
-    "subscribers": frozenset({"subscription_list_id", "acquisition_id"}),
-    "participants": frozenset({"acquisition_id"}),
-    "wallet_items": frozenset({"wallet_id"}),
-    "wallet_messages": frozenset({"wallet_id"}),
-    "broadcasts": frozenset(),
-    "events": frozenset({"event_type"}),
-}
+class Messaging(enum.Enum):
+    """Whether a resource's writes text or notify real people."""
+
+    NEVER = "never"
+    SOME_RECORDS = "some records"  # the sink decides per record (new vs already in Vibes)
+    EVERY_RECORD = "every record"  # the whole stream is refused without allow_messaging
+
+
+@dataclass(frozen=True)
+class RouteOption:
+    """One option a route to a resource may carry."""
+
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+
+    def describe(self, name: str) -> str:
+        return f"{name} ({'|'.join(self.choices)})" if self.choices else name
 
 
 class RoutingError(ValueError):
@@ -51,20 +51,46 @@ class Route:
 
     stream: str
     resource: str
-    match_on: str = "auto"
-    mode: str = "upsert"
-    acquisition_id: str | None = None
-    subscription_list_id: str | None = None
-    wallet_id: str | None = None
-    event_type: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    messages_people: Messaging = Messaging.NEVER
+
+    def option(self, name: str) -> str | None:
+        """The option's value: configured, else the resource's default, else None."""
+        return self.options.get(name)
 
     @property
     def always_messages(self) -> bool:
         """Whether every record of this stream texts or notifies someone."""
-        return self.resource in MESSAGING_RESOURCES
+        return self.messages_people is Messaging.EVERY_RECORD
 
 
-def parse_streams_setting(value: Any) -> dict[str, Route]:
+def route(stream: str, sink: type[VibesSink], configured: Mapping[str, Any]) -> Route:
+    """The route of ``stream`` to ``sink``'s resource with ``configured`` options, checked
+    against what the sink declares."""
+    declared = sink.route_options
+    unknown = sorted(set(configured) - {"resource"} - set(declared))
+    if unknown:
+        raise RoutingError(
+            f"setting 'streams' entry {stream!r} ({sink.resource}) has unknown option(s) "
+            f"{', '.join(unknown)}; allowed: {', '.join(sorted(declared)) or 'none'}"
+        )
+    options: dict[str, str] = {}
+    for name, option in declared.items():
+        value = configured.get(name)
+        if value is None:
+            if option.default is not None:
+                options[name] = option.default
+            continue
+        if option.choices and str(value) not in option.choices:
+            raise RoutingError(
+                f"setting 'streams' entry {stream!r}: {name} must be one of "
+                f"{', '.join(option.choices)}"
+            )
+        options[name] = str(value)
+    return Route(stream, sink.resource, options, sink.messages_people)
+
+
+def parse_streams_setting(value: Any, sinks: Sinks) -> dict[str, Route]:
     """Check the `streams` setting and turn it into routes by stream name."""
     if value is None:
         return {}
@@ -79,59 +105,61 @@ def parse_streams_setting(value: Any) -> dict[str, Route]:
                 f"setting 'streams' entry {stream!r} must be an object such as "
                 '{"resource": "persons", "match_on": "external_person_id"}'
             )
-        routes[str(stream)] = _route(str(stream), spec)
+        resource = spec.get("resource")
+        if not isinstance(resource, str) or resource not in sinks:
+            raise RoutingError(
+                f"setting 'streams' entry {stream!r} has resource {resource!r}; "
+                f"expected one of {', '.join(sinks)}"
+            )
+        routes[str(stream)] = route(str(stream), sinks[resource], spec)
     return routes
 
 
-def _route(stream: str, spec: Mapping[str, Any]) -> Route:
-    resource = spec.get("resource")
-    if resource not in RESOURCES:
-        raise RoutingError(
-            f"setting 'streams' entry {stream!r} has resource {resource!r}; "
-            f"expected one of {', '.join(RESOURCES)}"
-        )
-    unknown = sorted(set(spec) - {"resource"} - _OPTIONS[resource])
-    if unknown:
-        raise RoutingError(
-            f"setting 'streams' entry {stream!r} ({resource}) has unknown option(s) "
-            f"{', '.join(unknown)}; allowed: {', '.join(sorted(_OPTIONS[resource])) or 'none'}"
-        )
-    options = {key: str(spec[key]) for key in _OPTIONS[resource] if spec.get(key) is not None}
-    match_on = options.get("match_on", "auto")
-    if match_on not in PERSON_MATCH:
-        raise RoutingError(
-            f"setting 'streams' entry {stream!r}: match_on must be one of {', '.join(PERSON_MATCH)}"
-        )
-    mode = options.get("mode", "upsert")
-    if mode not in PERSON_MODES:
-        raise RoutingError(
-            f"setting 'streams' entry {stream!r}: mode must be one of {', '.join(PERSON_MODES)}"
-        )
-    return Route(stream=stream, resource=resource, **options)
-
-
-def resolve_route(stream: str, routes: Mapping[str, Route]) -> Route | None:
+def resolve_route(stream: str, routes: Mapping[str, Route], sinks: Sinks) -> Route | None:
     """The route for ``stream``: configured, else by resource name, else None (unknown)."""
     if stream in routes:
         return routes[stream]
-    if stream in RESOURCES:
-        return Route(stream=stream, resource=stream)
+    if stream in sinks:
+        return route(stream, sinks[stream], {})
     return None
 
 
-def unknown_stream_message(stream: str) -> str:
+def unknown_stream_message(stream: str, sinks: Sinks) -> str:
     """What the target says when a stream maps to nothing and `unknown_streams` is `fail`."""
     return (
         f"stream {stream!r} maps to no Vibes resource. Name the stream after a resource "
-        f"({', '.join(RESOURCES)}), map it with the 'streams' setting, e.g. "
+        f"({', '.join(sinks)}), map it with the 'streams' setting, e.g. "
         f'{{"streams": {{"{stream}": {{"resource": "persons"}}}}}}, '
         "or set unknown_streams to 'skip' to ignore it"
     )
 
 
-def messaging_refused_message(what: str) -> str:
-    """Why a write that would text or notify real people was refused."""
+def streams_setting_help(sinks: Sinks) -> str:
+    """The `streams` setting's description, from the sinks' declared options."""
+    options = "; ".join(
+        f"{resource} "
+        + " and ".join(option.describe(name) for name, option in sink.route_options.items())
+        for resource, sink in sinks.items()
+        if sink.route_options
+    )
     return (
-        f"{what} would text or notify real people; refused because allow_messaging is false "
-        "(set allow_messaging: true to send)"
+        "Routes input streams to Vibes resources. Keys are stream names; values are objects "
+        'such as {"resource": "persons", "match_on": "external_person_id", "mode": "upsert"}. '
+        f"resource is one of {', '.join(sinks)}. Options: {options}. A stream named like a "
+        "resource needs no entry."
+    )
+
+
+def allow_messaging_help(sinks: Sinks) -> str:
+    """The `allow_messaging` setting's description, from the sinks' messaging declarations."""
+    notes = [
+        sink.messaging_note
+        for sink in sinks.values()
+        if sink.messages_people is not Messaging.NEVER
+    ]
+    whole = [r for r, sink in sinks.items() if sink.messages_people is Messaging.EVERY_RECORD]
+    refused = f"a stream of {' or '.join(whole)} fails before any write and " if whole else ""
+    return (
+        f"Allow writes that text or notify real people: {', '.join(notes)}. "
+        f"Off: {refused}the other such records are rejected."
     )

@@ -20,16 +20,21 @@ from singer_sdk.sinks import Sink
 
 from target_vibes.batch_files import batch_records
 from target_vibes.dead_letters import DEFAULT_PATH, DeadLetterWriter
-from target_vibes.failures import MessagingNotAllowed, RejectRatioExceeded, UnknownStream
+from target_vibes.failures import (
+    MessagingNotAllowed,
+    RejectRatioExceeded,
+    UnknownStream,
+    messaging_refused_message,
+)
 from target_vibes.file_imports.sink import FILE_SINK_BY_RESOURCE
 from target_vibes.outcomes import Outcome, RunOutcomes
 from target_vibes.routing import (
-    RESOURCES,
     Route,
     RoutingError,
-    messaging_refused_message,
+    allow_messaging_help,
     parse_streams_setting,
     resolve_route,
+    streams_setting_help,
     unknown_stream_message,
 )
 from target_vibes.sinks import SINK_BY_RESOURCE, SkippedStreamSink
@@ -43,16 +48,6 @@ from vibes_api.progress import ProgressCounter
 from vibes_api.session import RunSession
 from vibes_api.settings import VibesSettings
 from vibes_api.version import DISTRIBUTION
-
-_STREAMS_HELP = (
-    "Routes input streams to Vibes resources. Keys are stream names; values are objects "
-    'such as {"resource": "persons", "match_on": "external_person_id", "mode": "upsert"}. '
-    f"resource is one of {', '.join(RESOURCES)}. Options: persons match_on "
-    "(auto|external_person_id|person_key|mdn) and mode (upsert|update_only); subscribers "
-    "subscription_list_id and acquisition_id; participants acquisition_id; wallet_items and "
-    "wallet_messages wallet_id; events event_type. A stream named like a resource needs no "
-    "entry."
-)
 
 
 class TargetVibes(Target):
@@ -68,7 +63,9 @@ class TargetVibes(Target):
     config_jsonschema = th.PropertiesList(
         *connection_properties(),
         th.Property(
-            "streams", th.ObjectType(additional_properties=True), description=_STREAMS_HELP
+            "streams",
+            th.ObjectType(additional_properties=True),
+            description=streams_setting_help(SINK_BY_RESOURCE),
         ),
         th.Property(
             "unknown_streams",
@@ -82,10 +79,7 @@ class TargetVibes(Target):
             "allow_messaging",
             th.BooleanType,
             default=False,
-            description="Allow writes that text or notify real people: participants, "
-            "subscribing through a campaign, new broadcasts, events, new wallet messages "
-            "and changed wallet item notifications. Off: an events stream fails before any "
-            "write and the other such records are rejected.",
+            description=allow_messaging_help(SINK_BY_RESOURCE),
         ),
         th.Property(
             "dry_run",
@@ -187,7 +181,7 @@ class TargetVibes(Target):
         # Streams drain in arrival order; see the module docstring.
         self.max_parallelism = 1
         try:
-            self._routes = parse_streams_setting(self.config.get("streams"))
+            self._routes = parse_streams_setting(self.config.get("streams"), SINK_BY_RESOURCE)
             self.settings = VibesSettings.from_config(self.config)
         except (RoutingError, VibesConfigError) as problem:
             raise ConfigValidationError(str(problem), errors=[str(problem)]) from None
@@ -206,9 +200,9 @@ class TargetVibes(Target):
 
     # ---- routing ------------------------------------------------------------------------
     def route_for(self, stream_name: str) -> Route:
-        route = resolve_route(stream_name, self._routes)
+        route = resolve_route(stream_name, self._routes, SINK_BY_RESOURCE)
         if route is None:
-            raise UnknownStream(unknown_stream_message(stream_name))
+            raise UnknownStream(unknown_stream_message(stream_name, SINK_BY_RESOURCE))
         return route
 
     def _check_messaging(self, route: Route) -> None:
@@ -218,13 +212,13 @@ class TargetVibes(Target):
             )
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
-        route = resolve_route(stream_name, self._routes)
+        route = resolve_route(stream_name, self._routes, SINK_BY_RESOURCE)
         if route is None and stream_name == MELTANO_TEST_STREAM:
             return ConnectionCheckSink
         if route is None:
             if self.config.get("unknown_streams", "fail") == "skip":
                 return SkippedStreamSink
-            raise UnknownStream(unknown_stream_message(stream_name))
+            raise UnknownStream(unknown_stream_message(stream_name, SINK_BY_RESOURCE))
         self._check_messaging(route)
         if self.config.get("load_via") == "files" and route.resource in FILE_SINK_BY_RESOURCE:
             return FILE_SINK_BY_RESOURCE[route.resource]

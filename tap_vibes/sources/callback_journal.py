@@ -20,7 +20,6 @@ Payload variations handled (FACTS §3.4, §8.8, §8.9, §1.4):
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 from tap_vibes.streams.persons import last_change
 from vibes_api.masking import mask_text
+from vibes_api.values import e164_or_as_is, person_keys
 from vibes_callbacks.journal import Journal, JournalEntry
 
 logger = logging.getLogger("tap_vibes")
@@ -35,49 +35,11 @@ logger = logging.getLogger("tap_vibes")
 Record = dict[str, Any]
 Maker = Callable[[Record, JournalEntry], Record | None]
 
-_NANP_DIGITS = re.compile(r"\d{10}")
-
-
-def normalize_mdn(mdn: Any) -> Any:
-    """E.164 for a version-1 MDN (10 digits, or 11 starting with 1: Vibes assumes +1)."""
-    if not isinstance(mdn, str):
-        return mdn
-    text = mdn.strip()
-    if text.startswith("+"):
-        return text
-    if _NANP_DIGITS.fullmatch(text):
-        return "+1" + text
-    if len(text) == 11 and text.startswith("1") and text.isdigit():
-        return "+" + text
-    return text
-
-
-def _url_key(url: Any) -> str | None:
-    """The last segment of a person ``url``, unless it is a documentation placeholder."""
-    if not isinstance(url, str):
-        return None
-    tail = url.rstrip("/").rsplit("/", 1)[-1]
-    return tail if tail and not tail.startswith(":") and tail != "persons" else None
-
-
-def person_identity(person: Record) -> Record:
-    """``person_key`` and ``external_person_id`` from any of the shapes of §8.9."""
-    key = person.get("person_key") or person.get("id") or _url_key(person.get("url"))
-    if key is None and person.get("person_id") is not None:
-        key = person["person_id"]  # deprecated id; Vibes accepts it wherever a key goes
-    external = person.get("external_person_id")
-    if external is None:
-        external = person.get("external_id")
-    return {
-        "person_key": None if key is None else str(key),
-        "external_person_id": external,
-    }
-
 
 def _with_e164(person: Record) -> Record:
     phone = person.get("mobile_phone")
     if isinstance(phone, dict) and "mdn" in phone:
-        person = {**person, "mobile_phone": {**phone, "mdn": normalize_mdn(phone["mdn"])}}
+        person = {**person, "mobile_phone": {**phone, "mdn": e164_or_as_is(phone["mdn"])}}
     return person
 
 
@@ -101,7 +63,7 @@ def person_record(event: Record, entry: JournalEntry) -> Record | None:
     if person is None:
         return None
     record = _with_e164(dict(person))
-    identity = person_identity(person)
+    identity = person_keys(person)
     if identity["person_key"] is None:
         return None
     record.update({k: v for k, v in identity.items() if v is not None})
@@ -116,7 +78,7 @@ def subscriber_record(event: Record, entry: JournalEntry) -> Record | None:
         return None
     person = _with_e164(dict(subscription.get("person") or {}))
     listed = subscription.get("subscription_list") or {}
-    identity = person_identity(person)
+    identity = person_keys(person)
     if identity["person_key"] is None or listed.get("id") is None:
         return None
     record = dict(subscription)
@@ -141,7 +103,7 @@ def participant_record(event: Record, entry: JournalEntry) -> Record | None:
         return None
     person = _with_e164(dict(participant.get("person") or {}))
     campaign = participant.get("acquisition_campaign") or {}
-    identity = person_identity(person)
+    identity = person_keys(person)
     if identity["person_key"] is None or campaign.get("id") is None:
         return None
     phone = person.get("mobile_phone")
@@ -181,8 +143,8 @@ def wallet_item_event_record(event: Record, entry: JournalEntry) -> Record:
 
 def _campaign_number(url: Any) -> int | None:
     """The campaign id at the end of an ``.../event_triggered_messages/{id}`` url."""
-    tail = _url_key(url)
-    return int(tail) if tail is not None and tail.isdigit() else None
+    tail = url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    return int(tail) if tail.isdigit() else None
 
 
 def message_event_record(event: Record, entry: JournalEntry) -> Record | None:
@@ -215,7 +177,7 @@ def device_event_record(event: Record, entry: JournalEntry) -> Record | None:
     if device is None:
         return None
     person = _object(event, "person") or {}
-    identity = person_identity(person) if person else {}
+    identity = person_keys(person) if person else {}
     record: Record = {
         "app_id": device.get("app_id"),
         "vibes_device_id": device.get("vibes_device_id"),

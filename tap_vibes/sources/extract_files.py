@@ -81,6 +81,8 @@ class ExtractSource(Protocol):
 
     def open_text(self, name: str) -> AbstractContextManager[IO[str]]: ...
 
+    def close(self) -> None: ...
+
 
 _SEARCH_DEPTH = 3
 
@@ -168,6 +170,9 @@ class LocalExtracts:
 
     def open_text(self, name: str) -> AbstractContextManager[IO[str]]:
         return (self.directory / name).open(encoding="utf-8-sig", newline="")
+
+    def close(self) -> None:
+        """Nothing stays open between files."""
 
 
 class ExtractError(ValueError):

@@ -36,6 +36,7 @@ from tap_vibes.sources.extract_files import (
 )
 from tap_vibes.timestamps import parse_timestamp
 from vibes_api.sftp import MIN_INTERVAL_SECONDS, SftpLocation, SftpSession, is_sftp
+from vibes_api.values import e164_or_as_is
 
 Record = dict[str, Any]
 
@@ -78,9 +79,7 @@ def _text(row: Row, column: str) -> str | None:
 
 def _e164(row: Row) -> str | None:
     mdn = _text(row, "mdn_e164_format") or _text(row, "mdn")
-    if mdn is None or mdn.startswith("+"):
-        return mdn
-    return "+1" + mdn if len(mdn) == 10 else "+" + mdn
+    return e164_or_as_is(mdn)
 
 
 def _origin(extract: ExtractFile, line: int) -> Record:

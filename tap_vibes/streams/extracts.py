@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC
 from pathlib import Path
@@ -169,41 +168,28 @@ class ExtractPersonsStream(PersonsStream):
         release_source(self)
 
 
-_SOURCE = "_vibes_extract_source"
+# The run's one extract source, a named resource of the tap's session: one SFTP session per
+# run, as Vibes asks, closed when the last stream reading it ends (or with the session).
+_SOURCE = "extract_source"
 
 
-def _readers(tap: Any) -> list[VibesStream]:
-    streams = getattr(tap, "streams", {}).values()
+def _readers(stream: VibesStream) -> list[VibesStream]:
+    streams = stream._vibes_tap.streams.values()
     return [
         s for s in streams if isinstance(s, ExtractStream | ExtractPersonsStream) and s.selected
     ]
 
 
 def shared_source(stream: VibesStream) -> ExtractSource:
-    """The run's one extract source (one SFTP session per run, as Vibes asks)."""
-    tap = stream._vibes_tap
-    source: ExtractSource | None = getattr(tap, _SOURCE, None)
-    if source is None:
-        source = open_extracts(stream.config)
-        setattr(tap, _SOURCE, source)
-        close = getattr(source, "close", None)
-        if close is not None:
-            weakref.finalize(tap, close)  # runs that end early (errors, --test)
-    return source
+    """The run's one extract source, opened on first use."""
+    return stream.session.resource(_SOURCE, lambda: open_extracts(stream.config))
 
 
 def release_source(stream: VibesStream) -> None:
     """Close the shared source once the last stream reading it is done."""
-    tap = stream._vibes_tap
-    readers = _readers(tap)
-    if readers and stream is not readers[-1]:
-        return
-    source = getattr(tap, _SOURCE, None)
-    if source is not None:
-        setattr(tap, _SOURCE, None)
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+    readers = _readers(stream)
+    if not readers or stream is readers[-1]:
+        stream.session.forget(_SOURCE)
 
 
 def within_dates(files: list[ExtractFile], stream: VibesStream) -> list[ExtractFile]:

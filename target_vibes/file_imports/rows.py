@@ -30,7 +30,7 @@ FileRow = tuple[str, Row]  # (import kind, row)
 
 
 def person_row(record: Mapping[str, Any], route: Route) -> FileRow:
-    write = person_write(record, route.match_on)
+    write = person_write(record, route.options["match_on"])
     row: Row = {write.identity.kind: write.identity.value}
     phone = write.body.get("mobile_phone") or {}
     if phone.get("mdn"):
@@ -54,7 +54,7 @@ def subscriber_row(record: Mapping[str, Any], route: Route, confirmed_opt_ins: b
     kind = next((k for k in ("person_key", "external_person_id", "mdn") if k in found), None)
     if kind is None:
         raise MappingError("record names no person (person_key, external_person_id or mdn)")
-    list_id = subscription_list_of(nested, route.subscription_list_id)
+    list_id = subscription_list_of(nested, route.option("subscription_list_id"))
     if list_id is None:
         raise MappingError(
             "row names no subscription list: give subscription_list_id in the record or in "
@@ -67,7 +67,7 @@ def subscriber_row(record: Mapping[str, Any], route: Route, confirmed_opt_ins: b
 
 
 def wallet_row(record: Mapping[str, Any], route: Route) -> FileRow:
-    write = wallet_item_write(record, wallet_id=route.wallet_id)
+    write = wallet_item_write(record, wallet_id=route.option("wallet_id"))
     extra = sorted(set(write.body) - {"tokens"})
     if extra:
         raise MappingError(

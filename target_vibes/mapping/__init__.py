@@ -10,9 +10,8 @@ from target_vibes.mapping.campaigns import (
     wallet_item_write,
     wallet_message_write,
 )
-from target_vibes.mapping.common import MappingError, json_safe, nest, normalize_mdn, stable_id
+from target_vibes.mapping.common import MappingError, json_safe, mdn_or_reject, nest, stable_id
 from target_vibes.mapping.people import (
-    Identity,
     ParticipantWrite,
     PersonWrite,
     SubscriberWrite,
@@ -25,7 +24,6 @@ from target_vibes.mapping.people import (
 
 __all__ = [
     "CampaignPost",
-    "Identity",
     "MappingError",
     "ParticipantWrite",
     "PersonWrite",
@@ -34,8 +32,8 @@ __all__ = [
     "broadcast_write",
     "event_write",
     "json_safe",
+    "mdn_or_reject",
     "nest",
-    "normalize_mdn",
     "participant_body",
     "participant_write",
     "person_write",

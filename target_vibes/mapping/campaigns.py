@@ -13,8 +13,8 @@ import orjson
 from target_vibes.mapping.common import (
     AlreadyInVibes,
     MappingError,
+    mdn_or_reject,
     nest,
-    normalize_mdn,
     stable_id,
     text,
     unmapped,
@@ -275,7 +275,7 @@ def event_write(
             data[key] = value
     data = {key: value for key, value in data.items() if value is not None}
     if "mdn" in data:
-        data["mdn"] = normalize_mdn(data["mdn"])
+        data["mdn"] = mdn_or_reject(data["mdn"])
     if not any(data.get(key) for key in EVENT_PERSON_KEYS):
         raise MappingError(f"event_data names no recipient ({', '.join(EVENT_PERSON_KEYS)})")
     event_id = text(nested.get("event_id"), "event_id") or stable_id(stream, record)

@@ -9,13 +9,12 @@ import datetime as dt
 import decimal
 import functools
 import hashlib
-import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
 import orjson
 
-from vibes_api.masking import mask_mdn
+from vibes_api.values import InvalidMdn, normalize_mdn
 
 # Parents whose flattened children are names chosen by the customer (custom field names,
 # wallet token names, event data keys): everything after the first separator is the name.
@@ -37,9 +36,6 @@ NESTED_PARENTS = frozenset(
         "person",
     }
 )
-
-_NON_DIGITS = re.compile(r"[\s\-().]")
-
 
 _PLAIN = frozenset({str, int, float, bool})
 
@@ -133,33 +129,13 @@ def text(value: Any, field: str) -> str | None:
     return str(value)
 
 
-def normalize_mdn(value: Any) -> str:
-    """An MDN in E.164 (``+12995551234``), or MappingError saying why it is not one.
-
-    Accepted: E.164 with ``+`` (8-15 digits, not starting with 0); 10-digit US/CA numbers
-    (``2995551234``) and 11-digit ones with the leading 1, which Vibes itself assumes to be
-    +1. Spaces, dashes, dots and parentheses are ignored. Anything else is not a number
-    Vibes' API version 2 accepts.
-    """
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise MappingError(f"mdn {mask_mdn(value)!r} is not a phone number")
-    raw = _NON_DIGITS.sub("", str(value))
-    # ASCII only: str.isdigit() also says yes to other scripts' digits, which Vibes refuses.
-    if not raw.isascii():
-        raw = ""
-    if raw.startswith("+"):
-        digits = raw[1:]
-        if digits.isdigit() and 8 <= len(digits) <= 15 and digits[0] != "0":
-            return raw
-    elif raw.isdigit():
-        if len(raw) == 10 and raw[0] not in "01":
-            return "+1" + raw
-        if len(raw) == 11 and raw[0] == "1" and raw[1] not in "01":
-            return "+" + raw
-    raise MappingError(
-        f"mdn {mask_mdn(value)!r} is not a phone number (expected E.164 such as +12995551234 "
-        "or a 10-digit US/CA number)"
-    )
+def mdn_or_reject(value: Any) -> str:
+    """The MDN in E.164 (vibes_api.values.normalize_mdn); a value that is not a phone
+    number rejects its record."""
+    try:
+        return normalize_mdn(value)
+    except InvalidMdn as problem:
+        raise MappingError(str(problem)) from None
 
 
 # Columns that may hold the MDN as plain text, in the order they are read. CRMs name it
@@ -178,7 +154,7 @@ def record_mdn(record: Mapping[str, Any]) -> str | None:
         if isinstance(raw, Mapping):
             raw = raw.get("mdn")
         if raw is not None and raw != "":
-            return normalize_mdn(raw)
+            return mdn_or_reject(raw)
     return None
 
 

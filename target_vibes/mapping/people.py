@@ -15,7 +15,7 @@ from target_vibes.mapping.common import (
     text,
     unmapped,
 )
-from vibes_api.values import parse_timestamp
+from vibes_api.values import Identity, parse_timestamp
 
 # Bookkeeping columns of tap-vibes' journal streams: where a change came from, not data.
 JOURNAL_COLUMNS = frozenset({"journal_position", "event_id", "event_date", "callback_type"})
@@ -56,20 +56,6 @@ PARTICIPANT_COLUMNS = (
 UNSUBSCRIBE_ACTIONS = frozenset({"unsubscribe", "opt_out", "optout", "remove", "delete"})
 SUBSCRIBE_ACTIONS = frozenset({"subscribe", "opt_in", "optin", "add"})
 _FALSE_TEXT = frozenset({"false", "0", "no", "n", "f"})
-
-
-@dataclass(frozen=True)
-class Identity:
-    """How a request names a person: by external id, person key or MDN."""
-
-    kind: str  # "external_person_id" | "person_key" | "mdn"
-    value: str
-
-    def body(self) -> dict[str, Any]:
-        """The identity as a request body names it (participants, events)."""
-        if self.kind == "mdn":
-            return {"mobile_phone": {"mdn": self.value}}
-        return {self.kind: self.value}
 
 
 @dataclass(frozen=True)
@@ -122,6 +108,10 @@ def identities(record: Mapping[str, Any]) -> dict[str, str]:
     if mdn is not None:
         found["mdn"] = mdn
     return found
+
+
+# How a record may name its person (the persons route option match_on).
+MATCH_ON = ("auto", "external_person_id", "person_key", "mdn")
 
 
 def pick_identity(record: Mapping[str, Any], match_on: str) -> Identity:

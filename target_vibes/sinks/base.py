@@ -29,10 +29,10 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
 from target_vibes.early_stop import FirstRecordsWatch
-from target_vibes.failures import RunStopped
+from target_vibes.failures import RunStopped, messaging_refused_message
 from target_vibes.mapping.common import AlreadyInVibes, MappingError
 from target_vibes.outcomes import Outcome, Result
-from target_vibes.routing import messaging_refused_message
+from target_vibes.routing import Messaging, RouteOption
 from target_vibes.validation import RecordSchemaCheck
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.endpoints import Call
@@ -86,6 +86,12 @@ class VibesSink(BatchSink):
     """Base of every target-vibes sink; subclasses are declarations (see module doc)."""
 
     resource: ClassVar[str] = ""
+    # What routing needs (target_vibes/routing.py): the options a route to this resource
+    # may carry, and whether its writes text or notify people (with a few words for the
+    # allow_messaging help saying which).
+    route_options: ClassVar[Mapping[str, RouteOption]] = {}
+    messages_people: ClassVar[Messaging] = Messaging.NEVER
+    messaging_note: ClassVar[str] = ""
     # Whether an ambiguous failure (answer lost after sending) may be resolved by running
     # the record again. False for creates that would duplicate (broadcasts, messages).
     repeatable: ClassVar[bool] = True

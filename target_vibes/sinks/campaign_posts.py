@@ -14,6 +14,7 @@ from typing import Any
 
 from target_vibes.mapping import CampaignPost, broadcast_write, wallet_message_write
 from target_vibes.outcomes import Result
+from target_vibes.routing import Messaging, RouteOption
 from target_vibes.sinks.base import MessagingRefused, VibesSink
 from vibes_api import endpoints
 from vibes_api.client import VibesClient
@@ -42,6 +43,8 @@ class _CreateSink(VibesSink):
 
 class BroadcastsSink(_CreateSink):
     resource = "broadcasts"
+    messages_people = Messaging.SOME_RECORDS
+    messaging_note = "new broadcasts"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
         return self.create(broadcast_write(record))
@@ -52,9 +55,12 @@ class BroadcastsSink(_CreateSink):
 
 class WalletMessagesSink(_CreateSink):
     resource = "wallet_messages"
+    route_options = {"wallet_id": RouteOption()}
+    messages_people = Messaging.SOME_RECORDS
+    messaging_note = "new wallet messages"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
-        return self.create(wallet_message_write(record, wallet_id=self.route.wallet_id))
+        return self.create(wallet_message_write(record, wallet_id=self.route.option("wallet_id")))
 
     async def plan(self, client: VibesClient, write: CampaignPost) -> Result:
         assert write.wallet_id is not None

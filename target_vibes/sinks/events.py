@@ -12,6 +12,7 @@ from typing import Any
 from target_vibes.mapping import event_write
 from target_vibes.mapping.campaigns import EVENT_PERSON_KEYS
 from target_vibes.outcomes import Result
+from target_vibes.routing import Messaging, RouteOption
 from target_vibes.sinks.base import VibesSink
 from vibes_api import endpoints
 from vibes_api.client import VibesClient
@@ -35,9 +36,12 @@ def is_duplicate_event(failure: VibesAPIError) -> bool:
 
 class EventsSink(VibesSink):
     resource = "events"
+    route_options = {"event_type": RouteOption()}
+    messages_people = Messaging.EVERY_RECORD
+    messaging_note = "events"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
-        body = event_write(self.stream_name, record, event_type=self.route.event_type)
+        body = event_write(self.stream_name, record, event_type=self.route.option("event_type"))
         data = body["event_data"]
         person = next((f"{key}:{data[key]}" for key in EVENT_PERSON_KEYS if data.get(key)), None)
         return person, body

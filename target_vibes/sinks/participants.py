@@ -14,6 +14,7 @@ from typing import Any
 
 from target_vibes.mapping import ParticipantWrite, participant_write
 from target_vibes.outcomes import Result
+from target_vibes.routing import Messaging, RouteOption
 from target_vibes.sinks.base import MessagingRefused, VibesSink
 from vibes_api import endpoints
 from vibes_api.client import VibesClient
@@ -44,9 +45,12 @@ async def plan_participant(
 
 class ParticipantsSink(VibesSink):
     resource = "participants"
+    route_options = {"acquisition_id": RouteOption()}
+    messages_people = Messaging.SOME_RECORDS
+    messaging_note = "participants"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
-        write = participant_write(record, acquisition_id=self.route.acquisition_id)
+        write = participant_write(record, acquisition_id=self.route.option("acquisition_id"))
         self.warn_ignored(write.ignored)
         if not self.allow_messaging:
             raise MessagingRefused("adding a participant (Vibes texts them)")

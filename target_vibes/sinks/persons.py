@@ -20,13 +20,15 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from target_vibes.mapping import Identity, PersonWrite, person_write
-from target_vibes.mapping.people import person_difference
+from target_vibes.mapping import PersonWrite, person_write
+from target_vibes.mapping.people import MATCH_ON, person_difference
 from target_vibes.outcomes import Result
+from target_vibes.routing import RouteOption
 from target_vibes.sinks.base import VibesSink
 from vibes_api import endpoints
 from vibes_api.client import VibesClient, VibesResponse
 from vibes_api.errors import VibesNotFound
+from vibes_api.values import Identity
 
 UNTOUCHED_MARGIN = dt.timedelta(seconds=2)
 
@@ -73,6 +75,10 @@ def person_result(response: VibesResponse) -> Result:
 
 class PersonsSink(VibesSink):
     resource = "persons"
+    route_options = {
+        "match_on": RouteOption(MATCH_ON, default="auto"),
+        "mode": RouteOption(("upsert", "update_only"), default="upsert"),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +86,7 @@ class PersonsSink(VibesSink):
         self._fields_seen: set[str] = set()
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
-        write = person_write(record, self.route.match_on)
+        write = person_write(record, self.route.options["match_on"])
         self.warn_ignored(write.ignored)
         return f"{write.identity.kind}:{write.identity.value}", write
 
@@ -96,7 +102,7 @@ class PersonsSink(VibesSink):
         return await self._current(client, identity) is not None
 
     def _missing(self, identity: Identity) -> Result:
-        if self.route.mode == "update_only":
+        if self.route.option("mode") == "update_only":
             return Result.unchanged(
                 "skip", 404, f"no person with this {identity.kind} (update_only)"
             )
@@ -109,7 +115,7 @@ class PersonsSink(VibesSink):
     async def write(self, client: VibesClient, write: PersonWrite) -> Result:
         identity = write.identity
         if (
-            self.route.mode == "update_only"
+            self.route.option("mode") == "update_only"
             and identity.kind != "person_key"
             and not await self._exists(client, identity)
         ):
@@ -132,7 +138,7 @@ class PersonsSink(VibesSink):
         field, and for a create whether its MDN already belongs to someone else."""
         current = await self._current(client, write.identity)
         if current is None:
-            if write.identity.kind == "person_key" or self.route.mode == "update_only":
+            if write.identity.kind == "person_key" or self.route.option("mode") == "update_only":
                 return self._missing(write.identity)
             return await self._plan_create(client, write)
         verdict, reason = person_difference(write.body, current, self._fields_seen)

@@ -30,6 +30,7 @@ from typing import Any
 
 from target_vibes.mapping import SubscriberWrite, participant_body, subscriber_write
 from target_vibes.outcomes import Result
+from target_vibes.routing import Messaging, RouteOption
 from target_vibes.sinks.base import MessagingRefused, Pending, VibesSink
 from target_vibes.sinks.participants import add_participant, plan_participant
 from vibes_api import endpoints
@@ -80,13 +81,16 @@ class SubscriberHistory(VibesSink):
     """What both subscribers sinks (API and files) read before they change anything."""
 
     resource = "subscribers"
+    route_options = {"subscription_list_id": RouteOption(), "acquisition_id": RouteOption()}
+    messages_people = Messaging.SOME_RECORDS
+    messaging_note = "subscribing through a campaign"
 
     def subscriber(self, record: dict[str, Any]) -> tuple[str, SubscriberWrite]:
         """(ordering key: person and list, the change the record asks for)."""
         write = subscriber_write(
             record,
-            subscription_list_id=self.route.subscription_list_id,
-            acquisition_id=self.route.acquisition_id,
+            subscription_list_id=self.route.option("subscription_list_id"),
+            acquisition_id=self.route.option("acquisition_id"),
         )
         self.warn_ignored(write.ignored)
         return f"{write.identity.kind}:{write.identity.value}/{write.subscription_list_id}", write

@@ -17,6 +17,7 @@ from typing import Any
 from target_vibes.mapping import WalletItemWrite, wallet_item_write
 from target_vibes.mapping.campaigns import notifies, wallet_item_changes
 from target_vibes.outcomes import Result
+from target_vibes.routing import Messaging, RouteOption
 from target_vibes.sinks.base import MessagingRefused, VibesSink
 from vibes_api import endpoints
 from vibes_api.client import VibesClient
@@ -24,9 +25,12 @@ from vibes_api.client import VibesClient
 
 class WalletItemsSink(VibesSink):
     resource = "wallet_items"
+    route_options = {"wallet_id": RouteOption()}
+    messages_people = Messaging.SOME_RECORDS
+    messaging_note = "changed wallet item notifications"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
-        write = wallet_item_write(record, wallet_id=self.route.wallet_id)
+        write = wallet_item_write(record, wallet_id=self.route.option("wallet_id"))
         return f"{write.wallet_id}/{write.item_id}", write
 
     async def _apply(self, client: VibesClient, write: WalletItemWrite, *, send: bool) -> Result:

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.callbacks.tap_runner import CHANGE_STREAMS, run_tap
+from tap_vibes.sources.callback_journal import SOURCES
+from tests.tap.harness import run_tap
 from vibes_api.client import VibesClient
 from vibes_api.errors import VibesConflict
 from vibes_api.settings import VibesSettings
@@ -25,6 +26,8 @@ from vibes_callbacks.journal import Journal
 from vibes_callbacks.register import register_callbacks
 from vibes_callbacks.testing import ReceiverProcess
 from vibes_emulator.testing import RunningEmulator
+
+CHANGE_STREAMS = tuple(SOURCES)  # the streams the journal serves
 
 
 @pytest.fixture
@@ -104,7 +107,8 @@ def test_changes_come_out_of_the_tap_once_newest_last_and_not_again(
     assert not stats["failed"] and not stats["dropped"]
 
     config = {**emulator.config(), "callback_journal": str(receiver.journal)}
-    records, state = run_tap(tmp_path, config, None)
+    run = run_tap(config, streams=CHANGE_STREAMS, workdir=tmp_path)
+    records, state = run.records, run.final_state
 
     emitted = [r["event_id"] for stream in CHANGE_STREAMS for r in records[stream]]
     assert len(emitted) == len(set(emitted))  # each change once, despite every event twice
@@ -129,8 +133,8 @@ def test_changes_come_out_of_the_tap_once_newest_last_and_not_again(
     positions = [r["journal_position"] for r in records["persons"]]
     assert positions == sorted(positions)
 
-    again, _ = run_tap(tmp_path, config, state)
-    assert all(not again[stream] for stream in CHANGE_STREAMS)
+    again = run_tap(config, state=state, streams=CHANGE_STREAMS, workdir=tmp_path)
+    assert all(not again.records[stream] for stream in CHANGE_STREAMS)
 
     # One more change: the next run from STATE emits exactly it.
     _api(
@@ -140,9 +144,9 @@ def test_changes_come_out_of_the_tap_once_newest_last_and_not_again(
         ),
     )
     _drain(emulator)
-    later, _ = run_tap(tmp_path, config, state)
-    assert [r["custom_fields"]["first_name"] for r in later["persons"]] == ["v4"]
-    assert all(not later[s] for s in CHANGE_STREAMS if s != "persons")
+    later = run_tap(config, state=state, streams=CHANGE_STREAMS, workdir=tmp_path)
+    assert [r["custom_fields"]["first_name"] for r in later.records["persons"]] == ["v4"]
+    assert all(not later.records[s] for s in CHANGE_STREAMS if s != "persons")
 
 
 def test_a_killed_receiver_loses_nothing_it_acknowledged_and_gets_the_rest_after_restart(

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.callbacks.tap_runner import CHANGE_STREAMS, run_tap
+from tap_vibes.sources.callback_journal import SOURCES
+from tests.tap.harness import run_tap
 from vibes_api import endpoints
 from vibes_api.client import VibesClient
 from vibes_api.settings import VibesSettings
@@ -22,6 +23,7 @@ from vibes_callbacks.register import register_callbacks
 from vibes_callbacks.testing import ReceiverProcess
 from vibes_emulator.testing import RunningEmulator
 
+CHANGE_STREAMS = tuple(SOURCES)  # the streams the journal serves
 APPS = ("a1b2c3d4-shop-ios", "e5f6a7b8-shop-android")
 
 
@@ -99,7 +101,8 @@ def test_event_outcomes_and_device_moves_come_out_of_the_journal_streams(
     assert not stats["failed"] and not stats["dropped"]
 
     config = {**emulator.config(), "callback_journal": str(receiver.journal)}
-    records, state = run_tap(tmp_path, config)
+    run = run_tap(config, streams=CHANGE_STREAMS, workdir=tmp_path)
+    records, state = run.records, run.final_state
     steps = {
         (r["processed_event_id"], r["action_type"], r["status_reason"])
         for r in records["message_events"]
@@ -126,8 +129,8 @@ def test_event_outcomes_and_device_moves_come_out_of_the_journal_streams(
     assert all(r["vibes_device_id"] == made["device"] for r in records["device_events"])
     assert records["device_events"][1]["assigned"] is True
 
-    again, _ = run_tap(tmp_path, config, state)
-    assert all(not again[stream] for stream in CHANGE_STREAMS)
+    again = run_tap(config, state=state, streams=CHANGE_STREAMS, workdir=tmp_path)
+    assert all(not again.records[stream] for stream in CHANGE_STREAMS)
 
     _api(
         emulator,
@@ -136,9 +139,9 @@ def test_event_outcomes_and_device_moves_come_out_of_the_journal_streams(
         ),
     )
     emulator.control.call("POST", "callbacks/drain", {"timeout": 60})
-    later, _ = run_tap(tmp_path, config, state)
-    assert [r["status_reason"] for r in later["message_events"]] == ["person_not_found"]
-    assert not later["device_events"]
+    later = run_tap(config, state=state, streams=CHANGE_STREAMS, workdir=tmp_path)
+    assert [r["status_reason"] for r in later.records["message_events"]] == ["person_not_found"]
+    assert not later.records["device_events"]
 
 
 def _processed(number: int, day: str) -> dict[str, Any]:
@@ -184,12 +187,13 @@ def test_journal_event_streams_honour_start_and_end_date(tmp_path: Path) -> None
         "start_date": "2024-03-01T00:00:00Z",
         "end_date": "2024-04-01T00:00:00Z",
     }
-    window, state = run_tap(tmp_path, config)
+    first = run_tap(config, streams=CHANGE_STREAMS, workdir=tmp_path)
+    window, state = first.records, first.final_state
     assert [r["event_id"] for r in window["message_events"]] == ["cb-1", "cb-2"]
     assert [r["event_id"] for r in window["device_events"]] == ["d-1", "d-2"]
     assert window["device_events"][0]["person_key"] == "PK7"
     assert window["device_events"][0]["external_person_id"] == "ex7"
     live = {k: v for k, v in config.items() if k != "end_date"}
-    rest, _ = run_tap(tmp_path, live, state)
+    rest = run_tap(live, state=state, streams=CHANGE_STREAMS, workdir=tmp_path).records
     assert [r["event_id"] for r in rest["message_events"]] == ["cb-3"]
     assert [r["event_id"] for r in rest["device_events"]] == ["d-3"]

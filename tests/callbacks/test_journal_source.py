@@ -10,7 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tap_vibes.sources.callback_journal import SOURCES, normalize_mdn, read_changes
+from tap_vibes.sources.callback_journal import SOURCES, read_changes
+from vibes_api.values import e164_or_as_is
 from vibes_callbacks.journal import Journal
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "tap_vibes" / "schemas"
@@ -186,7 +187,7 @@ def test_events_without_a_usable_subject_are_passed_over(tmp_path: Path) -> None
     ],
 )
 def test_mdns_from_version_1_registrations_become_e164(mdn: Any, expected: Any) -> None:
-    assert normalize_mdn(mdn) == expected
+    assert e164_or_as_is(mdn) == expected
 
 
 def test_every_stream_has_a_schema_file() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.callbacks.tap_runner import bookmark, discover, run_tap
+from tap_vibes.sources.callback_journal import SOURCES
 from tests.callbacks.test_journal_source import (
     PARTICIPANT_CHANGED,
     PERSON_ADDED,
@@ -14,10 +14,13 @@ from tests.callbacks.test_journal_source import (
     SUBSCRIPTION_REMOVED,
     WALLET_INSTALL,
 )
+from tests.tap.harness import discover, run_tap
 from vibes_callbacks.journal import Journal
 
 # Nothing listens here: any API request would fail the run.
 CONFIG = {"api_url": "http://127.0.0.1:9", "company_key": "c", "username": "u", "password": "p"}
+
+CHANGE_STREAMS = tuple(SOURCES)  # the streams the journal serves
 
 
 def _person_update(event_id: str, name: str) -> dict[str, Any]:
@@ -45,24 +48,25 @@ def test_change_streams_resume_from_journal_positions(tmp_path: Path) -> None:
         journal.append_many(first_batch + first_batch[:3])  # redeliveries are stored once
     config = {**CONFIG, "callback_journal": str(journal_path)}
 
-    records, state = run_tap(tmp_path, config)
+    run = run_tap(config, streams=CHANGE_STREAMS, workdir=tmp_path)
+    records, state = run.records, run.final_state
     persons = records["persons"]
     assert [p["event_id"] for p in persons] == ["p-1", "u1", "u2"]
     assert persons[-1]["custom_fields"]["first_name"] == "Bea"  # newest last
     assert [s["active"] for s in records["subscribers"]] == [True, False]
     assert [p["status"] for p in records["participants"]] == ["CONFIRMED"]
     assert [w["wallet_item_id"] for w in records["wallet_item_events"]] == ["item-uuid"]
-    assert bookmark(state, "persons") == persons[-1]["journal_position"]
-    assert bookmark(state, "wallet_item_events") == 6
+    assert run.bookmark("persons") == persons[-1]["journal_position"]
+    assert run.bookmark("wallet_item_events") == 6
 
-    again, same_state = run_tap(tmp_path, config, state)
-    assert not any(again.values())
+    again = run_tap(config, state=state, streams=CHANGE_STREAMS, workdir=tmp_path)
+    assert not any(again.records.values())
 
     with Journal(journal_path) as journal:
         journal.append(_person_update("u3", "Cy"))
-    later, _ = run_tap(tmp_path, config, same_state)
-    assert [p["event_id"] for p in later["persons"]] == ["u3"]
-    assert not later["subscribers"] and not later["participants"]
+    later = run_tap(config, state=again.final_state, streams=CHANGE_STREAMS, workdir=tmp_path)
+    assert [p["event_id"] for p in later.records["persons"]] == ["u3"]
+    assert not later.records["subscribers"] and not later.records["participants"]
 
     # A bookmark left from the REST persons stream (a timestamp) re-reads, never skips.
     old_state = {
@@ -73,14 +77,14 @@ def test_change_streams_resume_from_journal_positions(tmp_path: Path) -> None:
             }
         }
     }
-    restarted, _ = run_tap(tmp_path, config, old_state)
-    assert [p["event_id"] for p in restarted["persons"]] == ["p-1", "u1", "u2", "u3"]
+    restarted = run_tap(config, state=old_state, streams=CHANGE_STREAMS, workdir=tmp_path)
+    assert [p["event_id"] for p in restarted.records["persons"]] == ["p-1", "u1", "u2", "u3"]
 
 
 def test_without_a_journal_the_stream_list_is_unchanged(tmp_path: Path) -> None:
-    plain = {s["tap_stream_id"] for s in discover(tmp_path, CONFIG)["streams"]}
+    plain = {s["tap_stream_id"] for s in discover(CONFIG, tmp_path)["streams"]}
     journal_config = {**CONFIG, "callback_journal": str(tmp_path / "j.db")}
-    with_journal = discover(tmp_path, journal_config)
+    with_journal = discover(journal_config, tmp_path)
     journal_streams = {s["tap_stream_id"]: s for s in with_journal["streams"]}
     only_journal = {"participants", "wallet_item_events", "message_events", "device_events"}
     assert not only_journal & plain

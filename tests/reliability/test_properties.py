@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tap_vibes.timestamps import bookmark_text, normalize_record, parse_timestamp, to_rfc3339
-from target_vibes.mapping.common import MappingError, normalize_mdn
+from target_vibes.mapping.common import MappingError, mdn_or_reject
 from target_vibes.mapping.people import custom_field_value
 from vibes_emulator.errors import ApiError
 from vibes_emulator.store.custom_fields import default_fields, normalize_values, render_values
@@ -138,7 +138,7 @@ def test_what_the_target_sends_as_an_mdn_vibes_accepts(raw: str) -> None:
     # The target rejects bad numbers itself, before any request; whatever it lets through
     # must then be a number the API accepts, or the "reason" would come from Vibes instead.
     try:
-        mdn = normalize_mdn(raw)
+        mdn = mdn_or_reject(raw)
     except MappingError as refusal:
         assert "not a phone number" in str(refusal)
         return
@@ -148,7 +148,7 @@ def test_what_the_target_sends_as_an_mdn_vibes_accepts(raw: str) -> None:
 @given(NANP, st.sampled_from(["{}", "({}) {}-{}", "{}-{}-{}", "{}.{}.{}", "1 {} {} {}"]))
 def test_target_and_emulator_read_us_numbers_alike(digits: str, layout: str) -> None:
     parts = [digits] if layout == "{}" else [digits[:3], digits[3:6], digits[6:]]
-    assert normalize_mdn(layout.format(*parts)) == parse_mdn(digits, 1)
+    assert mdn_or_reject(layout.format(*parts)) == parse_mdn(digits, 1)
 
 
 DEFINITIONS = {definition["name"]: definition for definition in default_fields()}

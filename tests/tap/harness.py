@@ -1,7 +1,8 @@
-"""Test harness: run tap-vibes in-process against an emulator.
+"""The one tap runner of the tests: tap-vibes in this process, or as its command.
 
-``run_tap`` captures stdout the way the SDK's own test runner does and parses every Singer
-message with orjson. What the API holds is read with the shared ``tests.vibes_reader``.
+``run_tap`` captures stdout the way the SDK's own test runner does (or reads the command's)
+and parses every Singer message with orjson into a :class:`TapRun`. What the API holds is
+read with the shared ``tests.vibes_reader``.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 import logging
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
@@ -45,6 +49,10 @@ class TapRun:
     def keys(self, stream: str, *names: str) -> list[tuple[Any, ...]]:
         return [tuple(r.get(n) for n in names) for r in self.records[stream]]
 
+    def bookmark(self, stream: str) -> Any:
+        """The final STATE's bookmark value of ``stream``."""
+        return self.final_state["bookmarks"][stream].get("replication_key_value")
+
 
 def run_tap(
     config: dict[str, Any],
@@ -53,10 +61,15 @@ def run_tap(
     catalog: dict[str, Any] | None = None,
     record_limit: int | None = None,
     streams: tuple[str, ...] | None = None,
+    workdir: Path | None = None,
 ) -> TapRun:
-    """One tap run in this process; ``streams`` selects only those (via a catalog)."""
+    """One tap run; ``streams`` selects only those (via a catalog). With ``workdir`` the
+    run is the ``tap-vibes`` command (files written there), else it runs in this process."""
     if streams is not None:
         catalog = select_streams(config, streams)
+    if workdir is not None:
+        assert record_limit is None, "the command has no record limit"
+        return _run_command(config, state, catalog, workdir)
     stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     warnings = _WarningsKept()
     root = logging.getLogger()
@@ -73,10 +86,47 @@ def run_tap(
         tap.close_session()
         root.removeHandler(warnings)
     stdout.seek(0)
-    lines = stdout.read().splitlines()
-    run = TapRun([orjson.loads(line) for line in lines if line.strip()])
+    run = _parsed(stdout.read())
     run.warnings = warnings.messages
     return run
+
+
+TAP_COMMAND = str(Path(sys.executable).parent / "tap-vibes")
+
+
+def _run_command(
+    config: dict[str, Any],
+    state: dict[str, Any] | None,
+    catalog: dict[str, Any] | None,
+    workdir: Path,
+) -> TapRun:
+    command = [TAP_COMMAND, "--config", _written(workdir / "tap.json", config)]
+    if catalog is not None:
+        command += ["--catalog", _written(workdir / "catalog.json", catalog)]
+    if state is not None:
+        command += ["--state", _written(workdir / "state.json", state)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run = _parsed(done.stdout)
+    run.warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]
+    return run
+
+
+def discover(config: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """The catalog ``tap-vibes --discover`` prints."""
+    command = [TAP_COMMAND, "--config", _written(workdir / "tap.json", config), "--discover"]
+    found = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    catalog: dict[str, Any] = json.loads(found.stdout)
+    return catalog
+
+
+def _written(path: Path, value: Any) -> str:
+    path.write_text(json.dumps(value))
+    return str(path)
+
+
+def _parsed(output: str) -> TapRun:
+    return TapRun([orjson.loads(line) for line in output.splitlines() if line.strip()])
 
 
 class _WarningsKept(logging.Handler):

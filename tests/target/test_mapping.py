@@ -14,8 +14,8 @@ from target_vibes.mapping import (
     broadcast_write,
     event_write,
     json_safe,
+    mdn_or_reject,
     nest,
-    normalize_mdn,
     participant_write,
     person_write,
     subscriber_action,
@@ -25,7 +25,15 @@ from target_vibes.mapping import (
 )
 from target_vibes.mapping.campaigns import notifies, wallet_item_changes
 from target_vibes.mapping.common import AlreadyInVibes
-from target_vibes.routing import RoutingError, parse_streams_setting, resolve_route
+from target_vibes.routing import (
+    Messaging,
+    RoutingError,
+    allow_messaging_help,
+    parse_streams_setting,
+    resolve_route,
+    streams_setting_help,
+)
+from target_vibes.sinks import SINK_BY_RESOURCE
 from target_vibes.sinks.events import is_duplicate_event
 from target_vibes.sinks.persons import untouched
 from vibes_api.errors import VibesUnprocessable
@@ -100,20 +108,20 @@ def test_match_on_person_key_and_mdn() -> None:
 @pytest.mark.parametrize("bad", ["555-1234", "abc", "+0123456789", "12345", "", "0299555123"])
 def test_invalid_numbers_are_mapping_errors(bad: str) -> None:
     with pytest.raises(MappingError, match="not a phone number"):
-        normalize_mdn(bad)
+        mdn_or_reject(bad)
 
 
 @given(st.from_regex(r"[2-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "-", " ", "."]))
 def test_us_numbers_normalize_to_e164(digits: str, sep: str) -> None:
     formatted = sep.join([digits[:3], digits[3:6], digits[6:]])
-    assert normalize_mdn(formatted) == "+1" + digits
-    assert normalize_mdn("1" + digits) == "+1" + digits
+    assert mdn_or_reject(formatted) == "+1" + digits
+    assert mdn_or_reject("1" + digits) == "+1" + digits
 
 
 @given(st.text(max_size=20))
 def test_normalize_mdn_returns_e164_or_refuses(raw: str) -> None:
     try:
-        result = normalize_mdn(raw)
+        result = mdn_or_reject(raw)
     except MappingError:
         return
     assert E164.match(result)
@@ -311,17 +319,39 @@ def test_event_refusals() -> None:
 
 def test_routing_setting() -> None:
     routes = parse_streams_setting(
-        {"crm_contacts": {"resource": "persons", "match_on": "external_person_id"}}
+        {"crm_contacts": {"resource": "persons", "match_on": "external_person_id"}},
+        SINK_BY_RESOURCE,
     )
-    assert routes["crm_contacts"].match_on == "external_person_id"
-    assert resolve_route("persons", routes) is not None
-    assert resolve_route("whatever", routes) is None
+    assert routes["crm_contacts"].options == {"match_on": "external_person_id", "mode": "upsert"}
+    by_name = resolve_route("persons", routes, SINK_BY_RESOURCE)
+    assert by_name is not None and by_name.options == {"match_on": "auto", "mode": "upsert"}
+    assert resolve_route("whatever", routes, SINK_BY_RESOURCE) is None
     with pytest.raises(RoutingError, match="resource"):
-        parse_streams_setting({"x": {"resource": "people"}})
+        parse_streams_setting({"x": {"resource": "people"}}, SINK_BY_RESOURCE)
     with pytest.raises(RoutingError, match="unknown option"):
-        parse_streams_setting({"x": {"resource": "persons", "wallet_id": "w"}})
+        parse_streams_setting({"x": {"resource": "persons", "wallet_id": "w"}}, SINK_BY_RESOURCE)
     with pytest.raises(RoutingError, match="match_on"):
-        parse_streams_setting({"x": {"resource": "persons", "match_on": "email"}})
+        parse_streams_setting({"x": {"resource": "persons", "match_on": "email"}}, SINK_BY_RESOURCE)
+
+
+def test_routing_reads_what_each_sink_declares() -> None:
+    """Options, messaging and the settings' help come from the sinks themselves."""
+    events = resolve_route("events", {}, SINK_BY_RESOURCE)
+    broadcasts = resolve_route("broadcasts", {}, SINK_BY_RESOURCE)
+    assert events is not None and events.always_messages
+    assert broadcasts is not None and not broadcasts.always_messages
+    streams_help = streams_setting_help(SINK_BY_RESOURCE)
+    messaging_help = allow_messaging_help(SINK_BY_RESOURCE)
+    for resource, sink in SINK_BY_RESOURCE.items():
+        assert resource in streams_help
+        free = [name for name, option in sink.route_options.items() if not option.choices]
+        routes = parse_streams_setting(
+            {"s": {"resource": resource, **dict.fromkeys(free, "v1")}}, SINK_BY_RESOURCE
+        )
+        assert all(routes["s"].option(name) == "v1" for name in free)
+        if sink.messages_people is not Messaging.NEVER:
+            assert sink.messaging_note and sink.messaging_note in messaging_help
+    assert "a stream of events fails before any write" in messaging_help
 
 
 @given(st.datetimes(timezones=st.just(dt.UTC)))
