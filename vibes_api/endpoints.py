@@ -188,6 +188,11 @@ def event_campaign_path(campaign_id: str | int) -> str:
     return f"{EVENT_TRIGGERED_MESSAGES}/{quote_id(str(campaign_id))}"
 
 
+async def event_campaign(call: Call, campaign_id: str | int) -> dict[str, Any] | None:
+    """One campaign; None for an id the company does not have (404)."""
+    return await _object(call, event_campaign_path(campaign_id))
+
+
 async def event_campaigns(call: Call) -> list[Any]:
     """Every event-triggered campaign (no status filter: all of them)."""
     response = await call("GET", EVENT_TRIGGERED_MESSAGES)
@@ -224,6 +229,11 @@ def device_list(data: Any) -> list[dict[str, Any]]:
     return [
         d["device"] if isinstance(d.get("device"), dict) else d for d in data if isinstance(d, dict)
     ]
+
+
+async def push_device(call: Call, app_id: str, device_id: str) -> dict[str, Any] | None:
+    """One device of an app; None when Vibes knows no such device (404)."""
+    return await _object(call, device_path(app_id, device_id))
 
 
 async def push_devices(call: Call, person: str) -> list[dict[str, Any]] | None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from target_vibes.sinks.base import VibesSink
 from target_vibes.sinks.campaign_posts import BroadcastsSink, WalletMessagesSink
+from target_vibes.sinks.event_campaigns import (
+    EventTriggeredMessagesSink,
+    PushDeviceAssignmentsSink,
+)
 from target_vibes.sinks.events import EventsSink
 from target_vibes.sinks.participants import ParticipantsSink
 from target_vibes.sinks.persons import PersonsSink
@@ -21,6 +25,8 @@ SINK_BY_RESOURCE: dict[str, type[VibesSink]] = {
         WalletMessagesSink,
         BroadcastsSink,
         EventsSink,
+        EventTriggeredMessagesSink,
+        PushDeviceAssignmentsSink,
     )
 }
 

@@ -56,6 +56,10 @@ def snapshot(emulator: Any) -> dict[str, Any]:
             api.call("GET", f"/mobiledb/broadcasts?status={status}")
             for status in BROADCAST_STATUSES
         ],
+        "event_triggered_messages": api.call("GET", "/mobiledb/event_triggered_messages"),
+        "push_devices": [
+            api.call("GET", f"/mobiledb/persons/{p['person_key']}/push_devices") for p in persons
+        ],
     }
 
 
@@ -94,7 +98,17 @@ def pipe(
     return loaded, read_lines(Path(config["dead_letter_path"])), records
 
 
-ACCEPTED = ("persons", "subscribers", "wallet_items", "wallet_messages", "broadcasts")
+ACCEPTED = (
+    "persons",
+    "subscribers",
+    "wallet_items",
+    "wallet_messages",
+    "broadcasts",
+    "event_triggered_messages",
+    "push_devices",
+)
+# Streams whose resource has another name: tap-vibes' push_devices are assignments.
+ROUTED = {"push_devices": {"streams": {"push_devices": {"resource": "push_device_assignments"}}}}
 
 
 @pytest.mark.parametrize("stream", ACCEPTED)
@@ -103,7 +117,7 @@ def test_loading_the_tap_output_back_into_the_same_company_changes_nothing(
 ) -> None:
     before = snapshot(source)
     for run in ("first", "again"):
-        loaded, dead, records = pipe(source, tmp_path, stream, run)
+        loaded, dead, records = pipe(source, tmp_path, stream, run, **ROUTED.get(stream, {}))
         assert loaded.returncode == 0, loaded.stderr[-3000:]
         assert dead == []
         assert records > 0
@@ -166,3 +180,23 @@ def test_loading_into_another_company_reproduces_persons_and_writes_nothing_else
         assert writes(source.control.stats()) == 0, stream
         expected = "wallet item does not exist" if stream == "wallet_items" else None
         assert all(expected and expected in letter["reason"] for letter in dead), stream
+    # Campaigns and devices are the source company's too: named by ids the other company
+    # does not have, each is refused saying so, and nothing is written.
+    for stream, expected in (
+        ("event_triggered_messages", "does not exist in this company"),
+        ("push_devices", "no person with person_key"),
+    ):
+        run, dead, _ = pipe(
+            source,
+            tmp_path,
+            stream,
+            stream,
+            max_reject_ratio=1.0,
+            **other,
+            **ROUTED.get(stream, {}),
+        )
+        assert run.returncode in (0, 5), run.stderr[-3000:]
+        assert writes(source.control.stats()) == 0, stream
+        # Dead letters, or (all of the first 25 refused alike) a stop that names the reason.
+        reasons = [letter["reason"] for letter in dead] or [run.stderr]
+        assert all(expected in reason for reason in reasons), stream
