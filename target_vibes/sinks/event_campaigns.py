@@ -4,7 +4,8 @@ A campaign texts whoever its events name, so creating one and changing one both 
 allow_messaging. A record with an ``event_triggered_message_id`` describes a campaign Vibes
 holds: it is read first, and one that already says what the record says is left alone (so
 tap-vibes' own output loaded back changes nothing); a canceled one cannot change (Vibes
-answers 422). A create is sent once, never repeated after an ambiguous failure.
+answers 422). A create is sent once, never repeated after an ambiguous failure. Campaigns
+are written one after another, in input order.
 
 An assignment attaches a device to a person; the person's devices are read first, and a
 device already theirs is left alone (no callback fires, nothing is written).
@@ -42,7 +43,9 @@ class EventTriggeredMessagesSink(VibesSink):
         self.warn_ignored(write.ignored)
         if write.campaign_id is None and not self.allow_messaging:
             raise MessagingRefused("a new event-triggered campaign")
-        return write.campaign_id, write
+        # One key for all: a company holds a handful of campaigns, and writing them one
+        # after another in input order makes the outcomes (and dead letters) follow it.
+        return self.resource, write
 
     async def _decide(self, client: VibesClient, write: EventCampaignWrite) -> Result | None:
         """The outcome reads alone settle (None: the write must be sent)."""
