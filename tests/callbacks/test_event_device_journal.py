@@ -5,8 +5,6 @@ bookmarked by position, honouring start_date and end_date."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +12,10 @@ from typing import Any
 import pytest
 
 from tap_vibes.sources.callback_journal import SOURCES
+from tests.callbacks.test_end_to_end import _api, _drain, _free_port
 from tests.tap.harness import run_tap
 from vibes_api import endpoints
 from vibes_api.client import VibesClient
-from vibes_api.settings import VibesSettings
 from vibes_callbacks.journal import Journal
 from vibes_callbacks.register import register_callbacks
 from vibes_callbacks.testing import ReceiverProcess
@@ -25,20 +23,6 @@ from vibes_emulator.testing import RunningEmulator
 
 CHANGE_STREAMS = tuple(SOURCES)  # the streams the journal serves
 APPS = ("a1b2c3d4-shop-ios", "e5f6a7b8-shop-android")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _api(emulator: RunningEmulator, action: Any) -> Any:
-    async def go() -> Any:
-        async with VibesClient(VibesSettings.from_config(emulator.config())) as client:
-            return await action(client)
-
-    return asyncio.run(go())
 
 
 @pytest.fixture
@@ -97,7 +81,7 @@ def test_event_outcomes_and_device_moves_come_out_of_the_journal_streams(
         return {"owner": owner, "other": other, "device": device["vibes_device_id"]}
 
     made = _api(emulator, act)
-    stats = emulator.control.call("POST", "callbacks/drain", {"timeout": 60})
+    stats = _drain(emulator)
     assert not stats["failed"] and not stats["dropped"]
 
     config = {**emulator.config(), "callback_journal": str(receiver.journal)}
@@ -138,7 +122,7 @@ def test_event_outcomes_and_device_moves_come_out_of_the_journal_streams(
             c.request, {"event_type": "order_shipped", "event_data": {"person_key": "nobody"}}
         ),
     )
-    emulator.control.call("POST", "callbacks/drain", {"timeout": 60})
+    _drain(emulator)
     later = run_tap(config, state=state, streams=CHANGE_STREAMS, workdir=tmp_path)
     assert [r["status_reason"] for r in later.records["message_events"]] == ["person_not_found"]
     assert not later.records["device_events"]

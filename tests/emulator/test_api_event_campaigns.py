@@ -9,33 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.callbacks.test_emulator_delivery import Destination
-from tests.emulator.vibes_http import Api, error_messages, unthrottled
+from tests.callbacks.test_emulator_delivery import Destination, destination  # noqa: F401
+from tests.emulator.vibes_http import Api, error_messages, event_campaign_body, unthrottled
 from vibes_emulator.testing import RunningEmulator
 
 CAMPAIGNS = "/mobiledb/event_triggered_messages"
-
-
-def _campaign(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Shipped",
-        "event_type": "parcel_shipped",
-        "start_date": "2020-01-01",
-        "targeting": {
-            "message_template": "On its way",
-            "channel": "sms",
-            "sms": {"sourcecode": "12345", "country_code": "US", "sourcecode_type": "SC"},
-        },
-    }
-    return body | overrides
-
-
-@pytest.fixture
-async def destination() -> AsyncIterator[Destination]:
-    target = Destination()
-    await target.server.start_server()
-    yield target
-    await target.server.close()
 
 
 @pytest.fixture
@@ -46,7 +24,7 @@ async def api(emulator: RunningEmulator) -> AsyncIterator[Api]:
 
 
 async def test_campaign_lifecycle_over_http(api: Api) -> None:
-    status, made, _ = await api.call("POST", CAMPAIGNS, json=_campaign())
+    status, made, _ = await api.call("POST", CAMPAIGNS, json=event_campaign_body())
     assert status == 202 and isinstance(made["event_triggered_message_id"], int)
     path = f"{CAMPAIGNS}/{made['event_triggered_message_id']}"
     assert made["url"].endswith(path) and made["created_at"] and made["updated_at"]
@@ -58,7 +36,7 @@ async def test_campaign_lifecycle_over_http(api: Api) -> None:
     assert status == 400 and error_messages(body)
     status, canceled, _ = await api.call("DELETE", path)
     assert status == 200 and canceled["status"] == "canceled"
-    status, body, _ = await api.call("PUT", path, json=_campaign(name="Again"))
+    status, body, _ = await api.call("PUT", path, json=event_campaign_body(name="Again"))
     assert status == 422 and error_messages(body)
     status, body, _ = await api.get(f"{CAMPAIGNS}/999999")
     assert status == 404 and "Event triggered message" in error_messages(body)[0]
@@ -100,7 +78,9 @@ async def _register(api: Api, url: str, selector: dict[str, Any], kind: str) -> 
 
 
 async def test_callbacks_to_send_picks_the_steps_each_registration_gets(
-    api: Api, emulator: RunningEmulator, destination: Destination
+    api: Api,
+    emulator: RunningEmulator,
+    destination: Destination,  # noqa: F811
 ) -> None:
     selectors = {
         "/all": {},
@@ -139,7 +119,9 @@ async def test_callbacks_to_send_picks_the_steps_each_registration_gets(
 
 
 async def test_assign_fires_device_callbacks_for_its_app_only(
-    api: Api, emulator: RunningEmulator, destination: Destination
+    api: Api,
+    emulator: RunningEmulator,
+    destination: Destination,  # noqa: F811
 ) -> None:
     persons = emulator.control.persons()
     for person in persons:

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from tests.emulator.contract_support import C, Caller, Contract
+from tests.emulator.vibes_http import event_campaign_body
 from vibes_emulator.routes import ROUTES
 from vibes_emulator.testing import RunningEmulator
 
@@ -354,16 +355,7 @@ async def _event_campaign_and_device_routes(
     k: Contract, w: Caller, persons: list[dict[str, Any]]
 ) -> None:
     campaigns = f"{C}/mobiledb/event_triggered_messages"
-    body = {
-        "name": "Shipped",
-        "event_type": "parcel_shipped",
-        "start_date": "2020-01-01",
-        "targeting": {
-            "message_template": "On its way",
-            "channel": "sms",
-            "sms": {"sourcecode": "12345", "country_code": "US", "sourcecode_type": "SC"},
-        },
-    }
+    body = event_campaign_body()
     made = await w.check(k, "POST", campaigns, "/mobiledb/event_triggered_messages", body, 202)
     one = f"{campaigns}/{{event_triggered_message_id}}"
     path = f"/mobiledb/event_triggered_messages/{made['event_triggered_message_id']}"

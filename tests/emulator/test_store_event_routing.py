@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.emulator.vibes_http import event_campaign_body
 from vibes_emulator.errors import ApiError
 from vibes_emulator.store import ManualClock, Store
 from vibes_emulator.store.state import CompanyState, Record
@@ -41,20 +42,6 @@ class Changes:
             for change, r in self.seen
             if change == "event_processed"
         ]
-
-
-def _campaign(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Shipped",
-        "event_type": "Parcel_Shipped",
-        "start_date": "2020-01-01",
-        "targeting": {
-            "message_template": "Your parcel is on its way",
-            "channel": "sms",
-            "sms": {"sourcecode": "12345", "country_code": "US", "sourcecode_type": "SC"},
-        },
-    }
-    return body | overrides
 
 
 def _person(store: Store, *, in_list: str | None = None, without: str | None = None) -> Record:
@@ -96,18 +83,19 @@ def test_seed_adds_campaigns_of_every_status_and_devices_deterministically(
 
 
 def test_campaign_create_list_filters_update_and_cancel(store: Store) -> None:
-    created = store.event_triggered.create(CK, _campaign(), "demo")
+    body = event_campaign_body(event_type="Parcel_Shipped")
+    created = store.event_triggered.create(CK, body, "demo")
     number = created["event_triggered_message_id"]
     assert created["status"] == "in_progress" and created["start_date"] == "2020-01-01"
     assert created["targeting"]["message_format"] == "SMS"
     by_type = store.event_triggered.listing(CK, None, "parcel_shipped")
     assert [c["event_triggered_message_id"] for c in by_type] == [number]
     assert all(c["status"] == "ended" for c in store.event_triggered.listing(CK, "ended", None))
-    updated = store.event_triggered.update(CK, str(number), _campaign(name="Renamed"))
+    updated = store.event_triggered.update(CK, str(number), event_campaign_body(name="Renamed"))
     assert updated["name"] == "Renamed" and updated["updated_at"] >= created["updated_at"]
     assert store.event_triggered.cancel(CK, str(number))["status"] == "canceled"
     with pytest.raises(ApiError) as refused:
-        store.event_triggered.update(CK, str(number), _campaign())
+        store.event_triggered.update(CK, str(number), event_campaign_body())
     assert refused.value.status == 422
     with pytest.raises(ApiError) as missing:
         store.event_triggered.get(CK, "999999")
@@ -127,7 +115,7 @@ def test_campaign_body_problems_are_all_reported(store: Store) -> None:
 
 
 def test_event_routes_to_campaign_and_sends_sms_with_dlrs(store: Store) -> None:
-    store.event_triggered.create(CK, _campaign(), "demo")
+    store.event_triggered.create(CK, event_campaign_body(), "demo")
     changes = Changes(store)
     person = _person(store)
     _event(store, "PARCEL_SHIPPED", {"person_key": person["person_key"]})
@@ -212,7 +200,7 @@ def test_campaign_starting_later_turns_in_progress_then_ended(
     store: Store, clock: ManualClock
 ) -> None:
     created = store.event_triggered.create(
-        CK, _campaign(start_date="2025-06-20", end_date="2025-06-22"), "demo"
+        CK, event_campaign_body(start_date="2025-06-20", end_date="2025-06-22"), "demo"
     )
     number = str(created["event_triggered_message_id"])
     assert created["status"] == "scheduled"

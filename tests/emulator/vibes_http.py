@@ -64,3 +64,18 @@ def error_messages(body: Any) -> list[str]:
     """Messages of a Vibes error envelope (asserting its shape)."""
     assert isinstance(body, dict) and isinstance(body.get("errors"), list), body
     return [error["message"] for error in body["errors"]]
+
+
+def event_campaign_body(**overrides: Any) -> dict[str, Any]:
+    """A valid SMS event-triggered campaign (FACTS §2.11), started long ago."""
+    body: dict[str, Any] = {
+        "name": "Shipped",
+        "event_type": "parcel_shipped",
+        "start_date": "2020-01-01",
+        "targeting": {
+            "message_template": "Your parcel is on its way",
+            "channel": "sms",
+            "sms": {"sourcecode": "12345", "country_code": "US", "sourcecode_type": "SC"},
+        },
+    }
+    return body | overrides
