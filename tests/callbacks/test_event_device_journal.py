@@ -181,3 +181,27 @@ def test_journal_event_streams_honour_start_and_end_date(tmp_path: Path) -> None
     rest = run_tap(live, state=state, streams=CHANGE_STREAMS, workdir=tmp_path).records
     assert [r["event_id"] for r in rest["message_events"]] == ["cb-3"]
     assert [r["event_id"] for r in rest["device_events"]] == ["d-3"]
+
+
+def test_event_and_device_payloads_without_their_object_are_passed_over(tmp_path: Path) -> None:
+    """A delivery lacking ``event_processed`` or ``push_device`` makes no record (and is
+    logged); the ones around it still come out, and the bookmark covers all of them."""
+    journal_path = tmp_path / "journal.db"
+    broken_processed = {**_processed(1, "2024-03-02"), "event_processed": "oops"}
+    broken_device = _device(1, "2024-03-02", "device_removed")
+    broken_device.pop("push_device")
+    with Journal(journal_path) as journal:
+        journal.append_many(
+            [
+                _processed(0, "2024-03-01"),
+                broken_processed,
+                _device(0, "2024-03-01", "device_updated"),
+                broken_device,
+                _processed(2, "2024-03-03"),
+            ]
+        )
+    base = {"api_url": "http://127.0.0.1:9", "company_key": "c", "username": "u", "password": "p"}
+    run = run_tap({**base, "callback_journal": str(journal_path)}, streams=CHANGE_STREAMS)
+    assert [r["event_id"] for r in run.records["message_events"]] == ["cb-0", "cb-2"]
+    assert [r["assigned"] for r in run.records["device_events"]] == [True]
+    assert run.final_state["bookmarks"]["message_events"]["replication_key_value"] == 5
