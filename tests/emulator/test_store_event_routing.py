@@ -208,3 +208,31 @@ def test_campaign_starting_later_turns_in_progress_then_ended(
     assert store.event_triggered.get(CK, number)["status"] == "in_progress"
     clock.advance(3 * DAY_S)
     assert store.event_triggered.get(CK, number)["status"] == "ended"
+
+
+def test_campaigns_devices_and_sent_messages_survive_a_reopen(
+    tmp_path: Any, clock: ManualClock
+) -> None:
+    path = str(tmp_path / "emulator.db")
+    store = Store.open(path, clock=clock)
+    store.seed(60, seed=5)
+    made = store.event_triggered.create(CK, event_campaign_body(), "demo")
+    person = _person(store)
+    _event(store, "parcel_shipped", {"person_key": person["person_key"]})
+    campaigns = store.event_triggered.listing(CK, None, None)
+    sent = store.sent_messages.listing(CK)
+    devices = dict(store.core.company(CK).tables["push_device"])
+    store.close()
+    again = Store.open(path, clock=clock)
+    assert again.event_triggered.listing(CK, None, None) == campaigns
+    assert again.sent_messages.listing(CK) == sent and len(sent) == 1
+    assert dict(again.core.company(CK).tables["push_device"]) == devices
+    owned = again.push_devices.of_person(CK, person["person_key"], external=False, version=2)
+    assert owned == [
+        again.push_devices.render(d)
+        for d in devices.values()
+        if d["person_key"] == person["person_key"]
+    ]
+    later = again.event_triggered.create(CK, event_campaign_body(), "demo")
+    assert later["event_triggered_message_id"] == made["event_triggered_message_id"] + 1
+    again.close()
