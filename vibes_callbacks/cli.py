@@ -31,7 +31,12 @@ from vibes_callbacks.receiver import (
     create_app,
     parse_allow_list,
 )
-from vibes_callbacks.register import TAP_CALLBACK_TYPES, RegistrationReport, register_callbacks
+from vibes_callbacks.register import (
+    ALL_TYPES,
+    TAP_CALLBACK_TYPES,
+    RegistrationReport,
+    register_callbacks,
+)
 
 SECRET_ENV = "VIBES_CALLBACKS_SECRET"  # noqa: S105 (the name of a variable, not a secret)
 SHUTDOWN_TIMEOUT_SECONDS = 10.0
@@ -75,9 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument(
         "--types",
         nargs="+",
-        choices=list(TAP_CALLBACK_TYPES),
+        choices=list(ALL_TYPES),
         metavar="TYPE",
-        help=f"only these types (default: all of {', '.join(TAP_CALLBACK_TYPES)})",
+        help=f"only these types (default: all of {', '.join(TAP_CALLBACK_TYPES)}, and the "
+        "device types when --app-id is given)",
+    )
+    register.add_argument(
+        "--app-id",
+        action="append",
+        default=[],
+        dest="app_ids",
+        metavar="APP_ID",
+        help="a mobile app whose push device callbacks to register (repeatable)",
     )
     register.add_argument("--dry-run", action="store_true", help="show what would change")
     return parser
@@ -154,7 +168,9 @@ def _register(args: argparse.Namespace) -> int:
 
     async def run() -> RegistrationReport:
         async with VibesClient(settings) as client:
-            return await register_callbacks(client, args.url, args.types, dry_run=args.dry_run)
+            return await register_callbacks(
+                client, args.url, args.types, dry_run=args.dry_run, app_ids=args.app_ids
+            )
 
     try:
         report = asyncio.run(run())

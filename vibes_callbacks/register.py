@@ -1,11 +1,12 @@
 """Register the callbacks the tap reads, once each, per list and campaign (FACTS §2.10, §3.1).
 
 Vibes wants one registration per type for persons (one per mobile database), one per
-subscription list for subscriptions, one per acquisition campaign for participants and one
-per wallet campaign for passes. ``register_callbacks`` lists those objects through the API,
-reads the existing registrations first, keeps those with the same type, selector and URL,
-renews ones whose ``end_date`` has passed, and creates only what is missing, so running it
-again changes nothing. Registrations for other URLs are left alone.
+subscription list for subscriptions, one per acquisition campaign for participants, one per
+wallet campaign for passes, one for event_processed and one per mobile app for push devices
+(apps are not listed by Vibes: the caller names them). ``register_callbacks`` lists those
+objects through the API, reads the existing registrations first, keeps those with the same
+type, selector and URL, renews ones whose ``end_date`` has passed, and creates only what is
+missing, so running it again changes nothing. Registrations for other URLs are left alone.
 
 The client sends ``X-API-Version: 2``, so Vibes formats MDNs in the callbacks as E.164 (§1.4).
 Acquisition and wallet campaign lists hold only *currently active* campaigns (at most 50):
@@ -39,8 +40,11 @@ TAP_CALLBACK_TYPES: dict[str, tuple[str, str, str] | None] = {
 }
 # Types registered once whose registration still needs a selector object: event_processed
 # requires one (OAS callbackRequest-Event); without event_type it covers every event (§3.1).
-# device_* types are per app, and Vibes lists no apps: register those with the API.
 FIXED_SELECTORS: dict[str, dict[str, str]] = {"event_processed": {"callbacks_to_send": "all"}}
+# Push device types are registered per mobile app, and Vibes lists no apps: they are
+# registered only for the app ids the caller names (``app_ids``, the CLI's --app-id).
+PER_APP_TYPES = ("device_added", "device_removed", "device_updated")
+ALL_TYPES = (*TAP_CALLBACK_TYPES, *PER_APP_TYPES)
 MAX_URL_LENGTH = 1024
 
 Outcome = Literal["created", "kept", "renewed", "planned", "failed"]
@@ -108,12 +112,15 @@ def registration_body(
 
 
 async def wanted_registrations(
-    client: VibesClient, types: Iterable[str]
+    client: VibesClient, types: Iterable[str], app_ids: Sequence[str] = ()
 ) -> list[tuple[str, dict[str, str] | None]]:
     """(type, selector) for every registration the tap needs, listing lists and campaigns."""
     listed: dict[str, list[str]] = {}
     wanted: list[tuple[str, dict[str, str] | None]] = []
     for kind in types:
+        if kind in PER_APP_TYPES:
+            wanted += [(kind, {"app_id": app_id}) for app_id in app_ids]
+            continue
         spec = TAP_CALLBACK_TYPES[kind]
         if spec is None:
             wanted.append((kind, FIXED_SELECTORS.get(kind)))
@@ -131,15 +138,23 @@ async def wanted_registrations(
     return wanted
 
 
-def _match_key(callback_type: str, selector: dict[str, Any] | None, url: str) -> tuple[str, ...]:
+def _selector_field(callback_type: str) -> str | None:
+    """The selector field that tells two registrations of a type apart (None: one each)."""
+    if callback_type in PER_APP_TYPES:
+        return "app_id"
     spec = TAP_CALLBACK_TYPES.get(callback_type)
-    value = "" if spec is None or not selector else str(selector.get(spec[0], ""))
+    return None if spec is None else spec[0]
+
+
+def _match_key(callback_type: str, selector: dict[str, Any] | None, url: str) -> tuple[str, ...]:
+    field = _selector_field(callback_type)
+    value = "" if field is None or not selector else str(selector.get(field, ""))
     return (callback_type, value, url)
 
 
 def _existing_key(registration: dict[str, Any]) -> tuple[str, ...] | None:
     kind = registration.get("callback_type") or registration.get("event_type")
-    if kind not in TAP_CALLBACK_TYPES:
+    if kind not in ALL_TYPES:
         return None
     destination = registration.get("destination") or {}
     selector = registration.get(kind)
@@ -167,15 +182,20 @@ async def register_callbacks(
     types: Sequence[str] | None = None,
     *,
     dry_run: bool = False,
+    app_ids: Sequence[str] = (),
 ) -> RegistrationReport:
-    """Make sure each wanted registration exists once for ``url``; see the module notes."""
+    """Make sure each wanted registration exists once for ``url``; see the module notes.
+    Without ``types``: every type the tap reads, push device types only for ``app_ids``."""
     check_destination(url)
-    chosen = list(TAP_CALLBACK_TYPES) if not types else list(dict.fromkeys(types))
-    unknown = [t for t in chosen if t not in TAP_CALLBACK_TYPES]
+    if not types:
+        chosen = [*TAP_CALLBACK_TYPES, *(PER_APP_TYPES if app_ids else ())]
+    else:
+        chosen = list(dict.fromkeys(types))
+    unknown = [t for t in chosen if t not in ALL_TYPES]
     if unknown:
-        raise ValueError(
-            f"unknown callback types {unknown}; choose from {list(TAP_CALLBACK_TYPES)}"
-        )
+        raise ValueError(f"unknown callback types {unknown}; choose from {list(ALL_TYPES)}")
+    if not app_ids and any(t in PER_APP_TYPES for t in chosen):
+        raise ValueError("push device callbacks are registered per app: name the app ids")
     existing: dict[tuple[str, ...], dict[str, Any]] = {}
     for registration in await client.get_list(CALLBACKS_PATH, empty_on_404=True):
         key = _existing_key(registration) if isinstance(registration, dict) else None
@@ -183,7 +203,7 @@ async def register_callbacks(
             existing.setdefault(key, registration)
     now = datetime.datetime.now(datetime.UTC)
     report = RegistrationReport(url)
-    for kind, selector in await wanted_registrations(client, chosen):
+    for kind, selector in await wanted_registrations(client, chosen, app_ids):
         found = existing.get(_match_key(kind, selector, url))
         found_id = str(found["callback_id"]) if found and found.get("callback_id") else None
         if found is not None and not _has_ended(found, now):

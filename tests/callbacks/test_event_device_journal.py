@@ -32,13 +32,9 @@ def wired(tmp_path: Path) -> Iterator[tuple[RunningEmulator, ReceiverProcess]]:
         with receiver:
 
             async def register(client: VibesClient) -> None:
-                report = await register_callbacks(client, receiver.url, ["event_processed"])
-                assert report.ok
-                for kind in ("device_added", "device_removed"):
-                    for app_id in APPS:
-                        body = {"callback_type": kind, kind: {"app_id": app_id}}
-                        body["destination"] = {"url": receiver.url}
-                        await client.post(endpoints.CALLBACKS, json=body)
+                types = ["event_processed", "device_added", "device_removed"]
+                report = await register_callbacks(client, receiver.url, types, app_ids=APPS)
+                assert report.ok and report.count("created") == 5
 
             _api(emulator, register)
             yield emulator, receiver

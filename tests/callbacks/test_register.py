@@ -162,3 +162,22 @@ def test_refusals_are_reported_and_the_rest_still_registered(
     assert failed and "422" in failed[0].message
     with pytest.raises(ValueError, match="http"):
         _run(small_emulator, lambda c: register_callbacks(c, "ftp://x/callbacks"))
+
+
+def test_push_device_types_are_registered_per_named_app(small_emulator: RunningEmulator) -> None:
+    _clear(small_emulator)
+    apps = ["app-one", "app-two"]
+    first = _register(small_emulator, types=["device_added", "device_removed"], app_ids=apps)
+    assert first.ok and first.count("created") == 4
+    again = _register(small_emulator, app_ids=apps)  # every type, the apps' ones kept
+    assert again.ok and again.count("kept") == 4
+    assert again.count("created") == len(again.registrations) - 4
+    selectors = {
+        (r["callback_type"], r[r["callback_type"]]["app_id"])
+        for r in _registrations(small_emulator)
+        if r["callback_type"].startswith("device_")
+    }
+    kinds = ("device_added", "device_removed", "device_updated")
+    assert selectors == {(kind, app) for kind in kinds for app in apps}
+    with pytest.raises(ValueError, match="per app"):
+        _register(small_emulator, types=["device_added"])
