@@ -218,6 +218,14 @@ def device_path(app_id: str, device_id: str) -> str:
     return f"/mobile_apps/{quote_id(app_id)}/devices/{quote_id(device_id)}"
 
 
+def device_of_url(url: Any) -> tuple[str, str] | None:
+    """(app_id, vibes_device_id) of a device ``url`` (``/mobile_apps/{app}/devices/{id}``)."""
+    parts = url.strip("/").split("/") if isinstance(url, str) else []
+    if len(parts) == 4 and parts[0] == "mobile_apps" and parts[2] == "devices":
+        return parts[1], parts[3]
+    return None
+
+
 def device_list(data: Any) -> list[dict[str, Any]]:
     """A person's devices: OAS documents one device object, the path and the spec's
     pushDevicesResponse an array, and DW wraps a device in ``{"device": {...}}`` (§2.12)."""

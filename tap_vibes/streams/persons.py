@@ -73,10 +73,9 @@ def push_device_record(device: dict[str, Any], person_key: str) -> dict[str, Any
     record = dict(device)
     if "OS" not in record and "os" in record:
         record["OS"] = record.pop("os")
-    url = str(record.get("url") or "")
-    parts = url.strip("/").split("/")
-    if record.get("app_id") is None and len(parts) >= 4 and parts[0] == "mobile_apps":
-        record["app_id"] = parts[1]  # /mobile_apps/{app_id}/devices/{vibes_device_id}
+    from_url = endpoints.device_of_url(record.get("url"))
+    if record.get("app_id") is None and from_url is not None:
+        record["app_id"] = from_url[0]
     record["person_key"] = person_key
     return record
 

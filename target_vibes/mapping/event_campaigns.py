@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from target_vibes.mapping.common import MappingError, json_safe, nest, text, unmapped
+from vibes_api.endpoints import device_of_url
 
 # What a campaign create or update takes (OAS eventTriggeredRequest*).
 CAMPAIGN_FIELDS = ("name", "event_type", "start_date", "end_date", "targeting")
@@ -125,9 +126,9 @@ def device_assignment(record: Mapping[str, Any]) -> DeviceAssignment:
     nested = nest(record)
     device_id = text(nested.get("vibes_device_id"), "vibes_device_id")
     app_id = text(nested.get("app_id"), "app_id")
-    url = nested.get("url")
-    if app_id is None and isinstance(url, str) and url.startswith("/mobile_apps/"):
-        app_id = url.split("/")[2] or None
+    from_url = device_of_url(nested.get("url"))
+    if app_id is None and from_url is not None:
+        app_id = from_url[0]
     if device_id is None or app_id is None:
         raise MappingError("record needs app_id and vibes_device_id")
     for kind in DEVICE_PERSON_KINDS:
