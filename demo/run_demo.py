@@ -6,9 +6,13 @@
    emulator's control plane stands in for the CRM's list of ids).
 3. ``meltano run vibes-to-warehouse`` (tap-vibes -> target-duckdb), then checks that, per
    stream, the rows the warehouse received equal the RECORD messages the tap emitted.
-4. ``meltano run crm-to-vibes`` (demo/data/crm_contacts.csv -> target-vibes), then reads the
+4. ``meltano run vibes-extracts-to-warehouse``: the emulator writes a day of Vibes' daily
+   extract files, tap-vibes-extracts (tap-vibes with ``extracts_path``) loads the messages,
+   push messages, URL clicks and wallet page views into DuckDB; prints messages by delivery
+   status.
+5. ``meltano run crm-to-vibes`` (demo/data/crm_contacts.csv -> target-vibes), then reads the
    contacts back from Vibes.
-5. Prints what happened, where the data is and a query; stops everything it started.
+6. Prints what happened, where the data is and a query; stops everything it started.
 
 The second run continues from Meltano's state (kept in .demo/) and is incremental.
 ``--fresh`` forgets earlier runs.
@@ -22,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +53,20 @@ KEPT_FILES = (
     "dead_letters.jsonl",
     "last_run.json",
     "logs",
+    "extracts",
 )
 TABLES_QUERY = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'vibes'"
 REQUIRED_STREAMS = ("persons", "subscribers", "broadcasts", "wallet_items")
+ANALYTICS_QUERY = (
+    "SELECT m.message_status, count(*) AS messages, count(DISTINCT m.person_key) AS persons, "
+    "coalesce(sum(c.clicks), 0) AS clicks FROM vibes.messages m LEFT JOIN (SELECT message_id, "
+    "count(*) AS clicks FROM vibes.url_clicks GROUP BY 1) c ON c.message_id = m.message_id "
+    "GROUP BY 1 ORDER BY 2 DESC"
+)
+ANALYTICS_QUERY_NO_CLICKS = (
+    "SELECT message_status, count(*) AS messages, count(DISTINCT person_key) AS persons "
+    "FROM vibes.messages GROUP BY 1 ORDER BY 2 DESC"
+)
 
 
 class DemoFailed(Exception):
@@ -80,6 +95,7 @@ class Demo:
         self.emulator_db = self.dir / "emulator.db"
         self.ids_file = self.dir / "person_ids.csv"
         self.last_run = self.dir / "last_run.json"
+        self.extracts = self.dir / "extracts"
         # An earlier run counts once its extract-load step succeeded (it wrote last_run.json).
         self.first_run = not (self.emulator_db.exists() and self.last_run.exists())
         self.env: dict[str, str] = {}
@@ -91,7 +107,9 @@ class Demo:
             forget_runs(self.dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         seed = ["--seed", str(self.persons)] if self.first_run else []
-        emulator = EmulatorProcess("--db", str(self.emulator_db), *seed).start()
+        emulator = EmulatorProcess(
+            "--db", str(self.emulator_db), "--extracts-dir", str(self.extracts), *seed
+        ).start()
         what = f"seeded with {self.persons:,} persons" if seed else "data kept from the last run"
         say(f"vibes-emulator is serving at {emulator.url} ({what}; {self.emulator_db})")
         self.env = meltano_env(
@@ -99,6 +117,7 @@ class Demo:
                 "VIBES_EMULATOR_URL": emulator.url,
                 "MELTANO_DATABASE_URI": f"sqlite:///{self.dir / 'meltano.db'}",
                 "TAP_VIBES_PERSON_IDS_FILE": str(self.ids_file),
+                "TAP_VIBES_EXTRACTS_EXTRACTS_PATH": str(self.extracts / "files" / "out"),
                 "TARGET_DUCKDB_FILEPATH": str(self.warehouse),
                 "TARGET_VIBES_DEAD_LETTER_PATH": str(self.dir / "dead_letters.jsonl"),
             }
@@ -176,6 +195,7 @@ class Demo:
         try:
             self.write_person_ids(emulator)
             self.extract_load()
+            self.analytics_extracts(emulator)
             self.reverse_etl(emulator)
             stats = emulator.control.stats()
         finally:
@@ -231,6 +251,46 @@ class Demo:
         say(f'Look at it with:\n  python3 demo/query.py "{EXAMPLE_QUERY}"')
         say(self.query(EXAMPLE_QUERY, as_json=False).rstrip())
 
+    def analytics_extracts(self, emulator: EmulatorProcess) -> None:
+        """A day of Vibes' extract files, loaded by tap-vibes-extracts; messages by status."""
+        # A few passes added to phones meanwhile (the emulator's simulated subscriber
+        # activity), so the day has wallet page views as well as messages and clicks.
+        emulator.control.call(
+            "POST",
+            "activity",
+            {"rate": 1000, "count": 20, "kinds": ["pass_install"], "seed": 1, "wait": True},
+        )
+        day = extract_day(self.extracts / "files" / "out", datetime.now(UTC).date())
+        written = emulator.control.call("POST", "extracts", {"date": day.isoformat()})
+        say(
+            f"\nThe emulator wrote the extract files of {day} into "
+            f"{self._show(self.extracts / 'files' / 'out')}, as Vibes leaves them on its SFTP "
+            "server: " + ", ".join(f"{n} ({c:,} rows)" for n, c in written["files"].items())
+        )
+        since = datetime.now(UTC).replace(tzinfo=None)
+        log, seconds = self.meltano_run(
+            "vibes-extracts-to-warehouse", "tap-vibes-extracts", "target-duckdb"
+        )
+        rows = self.warehouse_rows(since)
+        rows = {name: rows.get(name, 0) for name in log.tap}
+        say(report.extract_table(log.tap, rows))
+        mismatches = report.check_rows(log.tap, rows)
+        if mismatches:
+            raise DemoFailed(
+                "the warehouse does not hold what the tap emitted:\n  "
+                + "\n  ".join(map(str, mismatches))
+            )
+        say(
+            f"Check passed ({seconds:.0f} s). tap-vibes-extracts reads only the files dated after "
+            "its bookmark (the last file date), so each run loads the new day."
+        )
+        tables = {r["table_name"] for r in self.query(TABLES_QUERY)}
+        if "messages" not in tables:
+            raise DemoFailed("the warehouse has no messages table after the extracts run")
+        query = ANALYTICS_QUERY if "url_clicks" in tables else ANALYTICS_QUERY_NO_CLICKS
+        say(f"\nMessages by delivery status, with the clicks on their short links:\n  {query}")
+        say(self.query(query, as_json=False).rstrip())
+
     def reverse_etl(self, emulator: EmulatorProcess) -> None:
         log, seconds = self.meltano_run(
             "crm-to-vibes", "tap-crm-contacts", "target-vibes", {"crm_contacts": "persons"}
@@ -276,6 +336,13 @@ class Demo:
             return None
         data: dict[str, Any] = json.loads(self.last_run.read_text())
         return data
+
+
+def extract_day(folder: Path, today: date) -> date:
+    """Today, or the day after the newest extract already there (a second run the same day
+    writes the next day's files, as Vibes would the next morning)."""
+    days = [date.fromisoformat(p.stem.rsplit("_", 1)[-1]) for p in folder.glob("messages_*_*.txt")]
+    return max([today, *(d + timedelta(days=1) for d in days)])
 
 
 def forget_runs(state_dir: Path) -> None:

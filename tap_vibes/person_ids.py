@@ -16,9 +16,10 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from vibes_api.masking import mask_mdn, mask_text
-from vibes_api.values import PERSON_ID_KINDS, PersonIdKind
+from vibes_api.values import PERSON_ID_KINDS
 
 _QUOTES = ('"', "'")
 
@@ -40,7 +41,7 @@ class PersonIdsFileError(ValueError):
 class PersonId:
     """One id from the file and the line it came from."""
 
-    kind: PersonIdKind
+    kind: str  # one of the file's id columns (a PersonIdKind for person_ids_file)
     value: str
     line: int
 
@@ -55,7 +56,13 @@ class PersonId:
 
 
 class PersonIdsFile:
-    """Iterating yields a :class:`PersonId` per row, in file order."""
+    """Iterating yields a :class:`PersonId` per row, in file order.
+
+    Another file of ids read the same way (``incentive_codes_file``) subclasses it, naming
+    its setting and its id columns."""
+
+    setting: ClassVar[str] = "person_ids_file"
+    columns: ClassVar[tuple[str, ...]] = PERSON_ID_KINDS
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -69,7 +76,7 @@ class PersonIdsFile:
             handle = self.path.open(newline="", encoding="utf-8-sig")
         except OSError as exc:
             raise PersonIdsFileError(
-                f"person_ids_file {self.path}: cannot be read ({exc.strerror})"
+                f"{self.setting} {self.path}: cannot be read ({exc.strerror})"
             ) from None
         with handle:
             reader = csv.reader(handle)
@@ -77,11 +84,11 @@ class PersonIdsFile:
                 yield from self._rows(reader)
             except csv.Error as exc:
                 raise PersonIdsFileError(
-                    f"person_ids_file {self.path}, line {reader.line_num}: not valid CSV ({exc})"
+                    f"{self.setting} {self.path}, line {reader.line_num}: not valid CSV ({exc})"
                 ) from None
             except UnicodeDecodeError:
                 raise PersonIdsFileError(
-                    f"person_ids_file {self.path}, line {reader.line_num + 1}: not UTF-8 text"
+                    f"{self.setting} {self.path}, line {reader.line_num + 1}: not UTF-8 text"
                 ) from None
 
     def _rows(self, reader: Iterator[list[str]]) -> Iterator[PersonId]:
@@ -96,24 +103,24 @@ class PersonIdsFile:
             ids = [(kind, value) for kind, value in found if value]
             if not ids:
                 raise PersonIdsFileError(
-                    f"person_ids_file {self.path}, line {line}: no id in columns "
+                    f"{self.setting} {self.path}, line {line}: no id in columns "
                     f"{', '.join(kind for kind, _ in columns)}"
                 )
             kind, value = ids[0]  # columns are in order of precedence
             yield PersonId(kind, value, line)
 
-    def _id_columns(self, header: list[str] | None, line: int) -> list[tuple[PersonIdKind, int]]:
+    def _id_columns(self, header: list[str] | None, line: int) -> list[tuple[str, int]]:
         if header is None:
             raise PersonIdsFileError(
-                f"person_ids_file {self.path}: empty; the first line must be a header naming "
-                f"one of {', '.join(PERSON_ID_KINDS)}"
+                f"{self.setting} {self.path}: empty; the first line must be a header naming "
+                f"one of {', '.join(self.columns)}"
             )
         names = [clean_value(name).lower() for name in header]
-        columns = [(kind, names.index(kind)) for kind in PERSON_ID_KINDS if kind in names]
+        columns = [(kind, names.index(kind)) for kind in self.columns if kind in names]
         if not columns:
             raise PersonIdsFileError(
-                f"person_ids_file {self.path}, line {line}: the header must name one of "
-                f"{', '.join(PERSON_ID_KINDS)}; "
+                f"{self.setting} {self.path}, line {line}: the header must name one of "
+                f"{', '.join(self.columns)}; "
                 f"found {', '.join(repr(n) for n in names) or 'nothing'}"
             )
         return columns

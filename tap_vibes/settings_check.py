@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tap_vibes.incentive_codes import IncentiveCodesFile
 from tap_vibes.person_ids import PersonIdsFile
 from vibes_api.errors import VibesConfigError
 from vibes_api.settings import VibesSettings
@@ -35,6 +36,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
         )
     _check_sources(config)
     _check_person_ids_file(config)
+    if config.get(IncentiveCodesFile.setting):
+        IncentiveCodesFile(config[IncentiveCodesFile.setting]).check()
     _check_journal(config)
     _check_extracts(config)
 

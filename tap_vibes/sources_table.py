@@ -37,6 +37,15 @@ from tap_vibes.streams.extracts import (
     ExtractPersonsStream,
     ExtractSubscribersStream,
     ExtractWalletItemEventsStream,
+    MessagesStream,
+    PushMessagesStream,
+    UrlClicksStream,
+    WalletPageViewsStream,
+)
+from tap_vibes.streams.incentives import (
+    IncentiveIssuancesStream,
+    IncentivePoolsStream,
+    IncentiveRedemptionsStream,
 )
 from tap_vibes.streams.lists import SubscriptionListsStream
 from tap_vibes.streams.persons import PersonsStream, PushDevicesStream, SubscribersStream
@@ -61,6 +70,8 @@ API = Source("api", None)
 # Without person_ids_file these streams are still offered and emit nothing (as a
 # declared-but-empty source rather than a missing stream, so catalogs stay stable).
 IDS_FILE = Source("ids_file", None)
+# Likewise for the codes of incentive_codes_file.
+CODES_FILE = Source("codes_file", None)
 JOURNAL = Source("journal", JOURNAL_SETTING)
 EXTRACTS = Source("extracts", EXTRACTS_SETTING)
 
@@ -92,6 +103,13 @@ SOURCES_TABLE: dict[str, Row] = {
     "push_devices": ((IDS_FILE, PushDevicesStream),),
     "message_events": ((JOURNAL, MessageEventsStream),),
     "device_events": ((JOURNAL, DeviceEventsStream),),
+    "incentive_pools": ((API, IncentivePoolsStream),),
+    "incentive_issuances": ((CODES_FILE, IncentiveIssuancesStream),),
+    "incentive_redemptions": ((CODES_FILE, IncentiveRedemptionsStream),),
+    "messages": ((EXTRACTS, MessagesStream),),
+    "push_messages": ((EXTRACTS, PushMessagesStream),),
+    "url_clicks": ((EXTRACTS, UrlClicksStream),),
+    "wallet_page_views": ((EXTRACTS, WalletPageViewsStream),),
 }
 
 

@@ -89,6 +89,16 @@ class TapVibes(Tap):
             ),
         ),
         th.Property(
+            "incentive_codes_file",
+            th.StringType,
+            description=(
+                "CSV file of incentive codes (streams incentive_issuances and "
+                "incentive_redemptions): a header naming incentive_code or code, then one "
+                "code per row, read like person_ids_file. Vibes lists no codes; without it "
+                "those two streams emit nothing."
+            ),
+        ),
+        th.Property(
             "callback_journal",
             th.StringType,
             description=(
@@ -108,8 +118,9 @@ class TapVibes(Tap):
                 "with no extract but a folder below it that has them, such as files/out, is "
                 "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
-                "file date) and persons hydrates the person keys they name (docs/files.md); "
-                "cannot be set with person_ids_file."
+                "file date), messages, push_messages, url_clicks and wallet_page_views "
+                "read the analytics extracts, and persons hydrates the person keys they name "
+                "(docs/files.md); cannot be set with person_ids_file."
             ),
         ),
         th.Property(

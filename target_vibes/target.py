@@ -82,6 +82,13 @@ class TargetVibes(Target):
             description=allow_messaging_help(SINK_BY_RESOURCE),
         ),
         th.Property(
+            "allow_incentive_issuance",
+            th.BooleanType,
+            default=False,
+            description="Allow incentive_issuances records to issue codes: each takes a code "
+            "out of a finite pool and cannot be undone. Off: those records are rejected.",
+        ),
+        th.Property(
             "dry_run",
             th.BooleanType,
             default=False,

@@ -29,6 +29,8 @@ WALLET_CAMPAIGNS = "/campaigns/wallet"
 BROADCASTS = "/mobiledb/broadcasts"
 CALLBACKS = "/config/callbacks/"
 EVENTS = "/events"
+INCENTIVE_POOLS = "/incentives/pools"
+INCENTIVE_CODES = "/incentives/codes"
 
 
 # ---- persons (FACTS §2.1) -----------------------------------------------------------------
@@ -169,6 +171,52 @@ async def create_broadcast(call: Call, body: dict[str, Any]) -> VibesResponse:
 async def post_event(call: Call, body: dict[str, Any]) -> VibesResponse:
     """Send an event (300 requests/s bucket); its ``event_id`` makes a repeat harmless."""
     return await call("POST", EVENTS, json=body, limit="events", retry_unsafe=True)
+
+
+# ---- incentives (FACTS §2.12, §7) -----------------------------------------------------------
+def incentive_code_path(code: str) -> str:
+    return f"{INCENTIVE_CODES}/{quote_id(code)}"
+
+
+async def incentive_pool(call: Call, pool_id: str) -> dict[str, Any] | None:
+    return await _object(call, f"{INCENTIVE_POOLS}/{quote_id(pool_id)}")
+
+
+async def incentive_code(call: Call, code: str) -> dict[str, Any] | None:
+    return await _object(call, incentive_code_path(code))
+
+
+async def code_issuances(call: Call, code: str) -> list[Any] | None:
+    """Every issuance of the code; None for a code Vibes does not know (404)."""
+    return await _list(call, f"{incentive_code_path(code)}/issuances")
+
+
+async def code_redemptions(call: Call, code: str) -> list[Any] | None:
+    """Every redemption of the code; None for a code Vibes does not know (404)."""
+    return await _list(call, f"{incentive_code_path(code)}/redemptions")
+
+
+async def issue_incentive_code(call: Call, pool_id: str, body: dict[str, Any]) -> VibesResponse:
+    """Issue a code from a pool: it uses up a finite pool and cannot be undone, so it is
+    never repeated after an ambiguous failure (422: the pool has no code left)."""
+    path = f"{INCENTIVE_POOLS}/{quote_id(pool_id)}/issuances"
+    return await call("POST", path, json=body, retry_unsafe=False)
+
+
+async def redeem_incentive_code(call: Call, code: str, body: dict[str, Any]) -> VibesResponse:
+    """Redeem a code; never repeated after an ambiguous failure (422 says it is already
+    redeemed, or the issuee is not the code's)."""
+    path = f"{incentive_code_path(code)}/redemptions"
+    return await call("POST", path, json=body, retry_unsafe=False)
+
+
+async def _list(call: Call, path: str) -> list[Any] | None:
+    """The bare array at ``path``; None when Vibes answers 404 (unknown id)."""
+    try:
+        response = await call("GET", path)
+    except VibesNotFound:
+        return None
+    return response.data if isinstance(response.data, list) else []
 
 
 async def _object(call: Call, path: str) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""The control plane under /_emulator/: reset, seed, faults, stats, companies, persons.
+"""The control plane under /_emulator/: reset, seed, faults, stats, companies, persons,
+incentive codes.
 
 Emulator-only conveniences for tests, the demo and benchmarks; no Vibes auth, no rate
 limits, no faults (the middleware lets these paths straight through).
@@ -92,6 +93,24 @@ async def persons(request: web.Request) -> web.Response:
     return json_response(request.app[STORE_KEY].person_index())
 
 
+async def incentive_codes(request: web.Request) -> web.Response:
+    """Every incentive code of the default company with its pool: Vibes lists none (a company
+    knows its codes from the files it imported), so tests and demos ask here."""
+    return json_response(request.app[STORE_KEY].incentive_code_index())
+
+
+async def add_incentive_codes(request: web.Request) -> web.Response:
+    """Load codes into a pool, as an Incentive File Import would: {"pool_id", "codes"}."""
+    body = await read_control_body(request)
+    reject_unknown(body, {"pool_id", "codes"}, "incentive code fields")
+    codes = body.get("codes")
+    if not isinstance(codes, list) or not all(isinstance(c, str) and c for c in codes):
+        raise bad_request("'codes' must be a list of non-empty strings")
+    store = request.app[STORE_KEY]
+    added = store.incentives.add_codes(store.default_company, str(body.get("pool_id")), codes)
+    return json_response({"added": added}, status=201)
+
+
 async def list_companies(request: web.Request) -> web.Response:
     companies: dict[str, str] = request.app[AUTH_KEY]
     return json_response(sorted(companies))
@@ -123,5 +142,7 @@ def add_control_routes(app: web.Application) -> None:
     router.add_get("/_emulator/stats", get_stats)
     router.add_post("/_emulator/stats/reset", reset_stats)
     router.add_get("/_emulator/persons", persons)
+    router.add_get("/_emulator/incentive_codes", incentive_codes)
+    router.add_post("/_emulator/incentive_codes", add_incentive_codes)
     router.add_get("/_emulator/companies", list_companies)
     router.add_post("/_emulator/companies", add_company)

@@ -15,6 +15,7 @@ from vibes_emulator.handlers import (
     callbacks,
     campaigns,
     event_campaigns,
+    incentives,
     lists,
     persons,
     push_devices,
@@ -39,6 +40,8 @@ EVENT_CAMPAIGNS = C + "/mobiledb/event_triggered_messages"
 EVENT_CAMPAIGN = EVENT_CAMPAIGNS + "/{event_triggered_message_id}"
 # Push device routes outside /companies: the credentials name the company (routing.py).
 DEVICE = "/mobile_apps/{app_id}/devices/{vibes_device_id}"
+POOLS = C + "/incentives/pools"
+CODE = C + "/incentives/codes/{code}"
 
 ROUTES: list[tuple[str, str, Handler]] = [
     # persons
@@ -100,6 +103,16 @@ ROUTES: list[tuple[str, str, Handler]] = [
     # push devices
     ("GET", DEVICE, push_devices.get_device),
     ("POST", DEVICE + "/assign", push_devices.assign_device),
+    # incentives
+    ("GET", POOLS, incentives.list_pools),
+    ("POST", POOLS, incentives.create_pool),
+    ("GET", POOLS + "/{incentive_pool_id}", incentives.get_pool),
+    ("PUT", POOLS + "/{incentive_pool_id}", incentives.update_pool),
+    ("POST", POOLS + "/{issuance_pool_id}/issuances", incentives.issue_code),
+    ("GET", CODE, incentives.get_code),
+    ("GET", CODE + "/issuances", incentives.list_issuances),
+    ("GET", CODE + "/redemptions", incentives.list_redemptions),
+    ("POST", CODE + "/redemptions", incentives.redeem_code),
 ]
 
 

@@ -92,6 +92,13 @@ class ControlClient:
         result: list[dict[str, Any]] = self.call("GET", "persons")
         return result
 
+    def incentive_codes(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.call("GET", "incentive_codes")
+        return result
+
+    def add_incentive_codes(self, pool_id: int | str, codes: list[str]) -> None:
+        self.call("POST", "incentive_codes", {"pool_id": str(pool_id), "codes": codes})
+
     def add_company(self, company_key: str, username: str, password: str) -> None:
         body = {"company_key": company_key, "username": username, "password": password}
         self.call("POST", "companies", body)

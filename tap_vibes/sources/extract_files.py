@@ -2,7 +2,9 @@
 
 Three generations of names are accepted (FACTS §8.12): ``current_subscribers_<company>_<date>.txt``
 (current), ``CURRENT_SUBSCRIBERS_YYYY-MM-DD.TXT`` (DP) and ``subscriptionsYYYY-MM-DD.txt``
-(old wiki); ``walletInstance_YYYY-MM-DD.txt`` too. A name carrying another company's key is
+(old wiki); ``walletInstance_YYYY-MM-DD.txt``, ``PUSHMESSAGES_YYYY-MM-DD.TXT``,
+``urlsYYYY-MM-DD.txt`` and the like too, and ``walletpageview(s)`` for the Wallet Page View
+Extract, whose name Vibes does not publish. A name carrying another company's key is
 ignored (one directory may hold several companies). Rows are read with the csv module over
 a text stream, one at a time: a million-row file never sits in memory. A malformed row
 (wrong field count, bad CSV, a missing required value) is reported with its file and line
@@ -26,12 +28,20 @@ logger = logging.getLogger("tap_vibes")
 CURRENT_SUBSCRIBERS = "current_subscribers"
 SUBSCRIPTIONS = "subscriptions"
 WALLET_INSTANCE = "walletinstance"
+MESSAGES = "messages"
+PUSH_MESSAGES = "pushmessages"
+URL_CLICKS = "urls"
+WALLET_PAGE_VIEWS = "walletpageview"
 
 _NAME = re.compile(
-    r"^(?P<kind>current_subscribers|subscriptions|walletinstance)"
+    r"^(?P<kind>current_subscribers|subscriptions|walletinstance|messages|pushmessages|urls"
+    r"|walletpageviews?)"
     r"(?:_(?P<company>.+?))?_?(?P<date>\d{4}-\d{2}-\d{2})\.[a-z0-9]+$",
     re.IGNORECASE,
 )
+# Vibes publishes no Wallet Page View file name (FACTS §8.7): the singular (the emulator's
+# choice, like walletinstance) and the plural are both read as one kind.
+_KIND_ALIASES = {"walletpageviews": WALLET_PAGE_VIEWS}
 # The csv module's default field limit (128 KiB) is far above any documented column width.
 Row = dict[str, str]
 MalformedHandler = Callable[[str, int, str], None]
@@ -58,7 +68,8 @@ def parse_extract_name(name: str, company_key: str | None = None) -> ExtractFile
         day = date.fromisoformat(match.group("date"))
     except ValueError:
         return None
-    return ExtractFile(day, match.group("kind").lower(), name)
+    kind = match.group("kind").lower()
+    return ExtractFile(day, _KIND_ALIASES.get(kind, kind), name)
 
 
 def select_extracts(names: list[str], company_key: str | None) -> list[ExtractFile]:
@@ -191,6 +202,9 @@ def read_rows(
         header = next(reader, None)
     except csv.Error as exc:
         raise ExtractError(f"{file_name}, line 1: header is not valid ({exc})") from None
+    except UnicodeDecodeError:
+        # Text is decoded a block at a time: the bad bytes may be in any of the first lines.
+        raise ExtractError(f"{file_name}, near the start: not UTF-8 text") from None
     if header is None:
         return
     names = [column.strip().lower() for column in header]

@@ -7,6 +7,8 @@ Plans (the bookmark is the date of the last file processed, ``YYYY-MM-DD``):
 - subscribers, incremental: the Subscription Extracts dated after the bookmark.
 - wallet_item_events: the Wallet Instance Extracts dated after the bookmark (all of them on
   a full load); each file holds the changes since the previous one.
+- messages, push_messages, url_clicks, wallet_page_views: likewise, each from its own
+  extract (records made in analytics_extracts.py).
 Row → record functions are pure. Dates come as ``2017-04-05 14:30:00 -0600`` or
 ``... UTC`` (FACTS §1.8) and leave as RFC 3339 UTC.
 """
@@ -16,10 +18,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from tap_vibes.sources import analytics_extracts
 from tap_vibes.sources.extract_files import (
     CURRENT_SUBSCRIBERS,
     SUBSCRIPTIONS,
@@ -34,9 +36,8 @@ from tap_vibes.sources.extract_files import (
     read_rows,
     select_extracts,
 )
-from tap_vibes.timestamps import parse_timestamp
+from tap_vibes.sources.extract_values import RowError, e164, extract_time, origin, text
 from vibes_api.sftp import MIN_INTERVAL_SECONDS, SftpLocation, SftpSession, is_sftp
-from vibes_api.values import e164_or_as_is
 
 Record = dict[str, Any]
 
@@ -44,50 +45,8 @@ REQUIRED = {
     CURRENT_SUBSCRIBERS: ("person_id", "subscription_list_id"),
     SUBSCRIPTIONS: ("person_id", "subscription_list_id", "subscription_event"),
     WALLET_INSTANCE: ("wallet_instance_uid", "instance_event"),
+    **analytics_extracts.REQUIRED,
 }
-
-
-class RowError(ValueError):
-    """A row whose values cannot make a record (the message says which value)."""
-
-
-def extract_time(text: str, column: str) -> str | None:
-    """RFC 3339 UTC for an extract date; None for an empty value; RowError otherwise."""
-    value = text.strip()
-    if not value:
-        return None
-    parsed: datetime | None = None
-    for layout in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S UTC"):
-        try:
-            parsed = datetime.strptime(value, layout)
-            break
-        except ValueError:
-            continue
-    if parsed is None:
-        parsed = parse_timestamp(value)
-    if parsed is None:
-        raise RowError(f"{column} is not a date")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _text(row: Row, column: str) -> str | None:
-    value = row.get(column, "").strip()
-    return value or None
-
-
-def _e164(row: Row) -> str | None:
-    mdn = _text(row, "mdn_e164_format") or _text(row, "mdn")
-    return e164_or_as_is(mdn)
-
-
-def _origin(extract: ExtractFile, line: int) -> Record:
-    return {
-        "extract_date": extract.day.isoformat(),
-        "extract_file": extract.name,
-        "extract_line": line,
-    }
 
 
 def _list_member(row: Row) -> Record:
@@ -95,9 +54,9 @@ def _list_member(row: Row) -> Record:
     return {
         "person_key": row["person_id"].strip(),
         "subscription_list_id": row["subscription_list_id"].strip(),
-        "external_person_id": _text(row, "external_person_id"),
-        "mdn": _e164(row),
-        "carrier_code": _text(row, "carrier_code"),
+        "external_person_id": text(row, "external_person_id"),
+        "mdn": e164(row),
+        "carrier_code": text(row, "carrier_code"),
     }
 
 
@@ -111,7 +70,7 @@ def snapshot_subscriber(row: Row, extract: ExtractFile, line: int) -> Record:
         "opt_out_reason": None,
         "changed_at": None,
         "subscription_event": None,
-        **_origin(extract, line),
+        **origin(extract, line),
     }
 
 
@@ -122,19 +81,19 @@ def event_subscriber(row: Row, extract: ExtractFile, line: int) -> Record:
         raise RowError("subscription_event is neither OPT_IN nor OPT_OUT")
     opt_in = extract_time(row.get("opt_in_date", ""), "opt_in_date")
     opt_out = extract_time(row.get("opt_out_date", ""), "opt_out_date")
-    reason = _text(row, "opt_out_reason")
+    reason = text(row, "opt_out_reason")
     return {
         **_list_member(row),
-        "subscription_list_name": _text(row, "subscription_list_name"),
+        "subscription_list_name": text(row, "subscription_list_name"),
         "active": event == "OPT_IN",
         "opt_in_date": opt_in,
         "opt_out_date": opt_out,
         "opt_out_reason": reason.lower() if reason else None,
         "changed_at": opt_out or opt_in,
         "subscription_event": event,
-        "activity_description": _text(row, "activity_description"),
-        "activity_id": _text(row, "activity_id"),
-        **_origin(extract, line),
+        "activity_description": text(row, "activity_description"),
+        "activity_id": text(row, "activity_id"),
+        **origin(extract, line),
     }
 
 
@@ -146,7 +105,7 @@ def wallet_instance_event(row: Row, extract: ExtractFile, line: int) -> Record:
     registered = extract_time(row.get("registered_at", ""), "registered_at")
     unregistered = extract_time(row.get("unregistered_at", ""), "unregistered_at")
     provider = {"pass": "passbook", "wallet": "google"}.get(
-        (_text(row, "wallet_provider") or "").lower()
+        (text(row, "wallet_provider") or "").lower()
     )
     uid = row["wallet_instance_uid"].strip()
     when = unregistered if event == "unregistered" else registered
@@ -155,9 +114,9 @@ def wallet_instance_event(row: Row, extract: ExtractFile, line: int) -> Record:
         "registered_at": registered,
         "unregistered_at": unregistered,
         "provider": provider,
-        "platform": _text(row, "platform"),
-        "current_flag": (_text(row, "current_flag") or "").upper() == "TRUE",
-        "shared_instance": (_text(row, "shared_instance") or "").upper() == "TRUE",
+        "platform": text(row, "platform"),
+        "current_flag": (text(row, "current_flag") or "").upper() == "TRUE",
+        "shared_instance": (text(row, "shared_instance") or "").upper() == "TRUE",
     }
     return {
         "event_id": f"extract:{uid}:{event}:{when or ''}",
@@ -165,7 +124,7 @@ def wallet_instance_event(row: Row, extract: ExtractFile, line: int) -> Record:
         "event_date": when,
         "journal_position": None,
         "wallet_id": None,  # the extract names the campaign by GUID, not by its token
-        "wallet_item_id": _text(row, "uuid"),
+        "wallet_item_id": text(row, "uuid"),
         "wallet_instance_uid": uid,
         "provider": provider,
         "registered_at": registered,
@@ -173,11 +132,11 @@ def wallet_instance_event(row: Row, extract: ExtractFile, line: int) -> Record:
         "installed": event == "registered",
         "wallet_instance": instance,
         "wallet_item": {
-            "uuid": _text(row, "uuid"),
-            "wallet_object_uid": _text(row, "wallet_object_uid"),
+            "uuid": text(row, "uuid"),
+            "wallet_object_uid": text(row, "wallet_object_uid"),
         },
-        "wallet_campaign": {"wallet_campaign_uid": _text(row, "campaign_uid")},
-        **_origin(extract, line),
+        "wallet_campaign": {"wallet_campaign_uid": text(row, "campaign_uid")},
+        **origin(extract, line),
     }
 
 
@@ -185,6 +144,7 @@ MAKERS = {
     CURRENT_SUBSCRIBERS: snapshot_subscriber,
     SUBSCRIPTIONS: event_subscriber,
     WALLET_INSTANCE: wallet_instance_event,
+    **analytics_extracts.MAKERS,
 }
 
 
@@ -200,12 +160,13 @@ def subscriber_plan(files: list[ExtractFile], after: str | None) -> list[Extract
     return [newest, *(f for f in events if f.day > newest.day)]
 
 
+def kind_plan(kind: str, files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
+    """The files of ``kind`` dated after the bookmark (all of them on a full load)."""
+    return [f for f in files if f.kind == kind and (after is None or f.day.isoformat() > after)]
+
+
 def wallet_plan(files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
-    return [
-        f
-        for f in files
-        if f.kind == WALLET_INSTANCE and (after is None or f.day.isoformat() > after)
-    ]
+    return kind_plan(WALLET_INSTANCE, files, after)
 
 
 def read_records(

@@ -1,13 +1,15 @@
 """Streams read from Vibes' extract files (setting ``extracts_path``; see docs/files.md).
 
-With ``extracts_path``, ``subscribers`` and ``wallet_item_events`` read the extracts, and
-``persons`` hydrates the person keys the files name (tap_vibes/sources_table.py says which
-source wins when ``callback_journal`` is set too). Bookmark: the date of the last file
-processed, kept as ``YYYY-MM-DD``. Files are read oldest first, one after the other, so the
-bookmark moves to a file's date once its last record is out: a STATE written mid-run names
-the last whole file, and a run killed in the middle of a file resumes at that file,
-skipping nothing. ``start_date`` and ``end_date`` choose files by their date: those dated
-on or after start_date's day and before end_date's day.
+With ``extracts_path``, ``subscribers`` and ``wallet_item_events`` read the extracts,
+``messages``, ``push_messages``, ``url_clicks`` and ``wallet_page_views`` (offered only with
+it) read the analytics extracts, and ``persons`` hydrates the person keys the files name
+(tap_vibes/sources_table.py says which source wins when ``callback_journal`` is set too).
+Bookmark: the date of the last file processed, kept as ``YYYY-MM-DD``. Files are read
+oldest first, one after the other, so the bookmark moves to a file's date once its last
+record is out: a STATE written mid-run names the last whole file, and a run killed in the
+middle of a file resumes at that file, skipping nothing. ``start_date`` and ``end_date``
+choose files by their date: those dated on or after start_date's day and before
+end_date's day.
 """
 
 from __future__ import annotations
@@ -21,8 +23,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from tap_vibes.person_ids import PersonId
 from tap_vibes.settings_check import setting_instant
-from tap_vibes.sources.extract_files import ExtractFile, ExtractSource, log_malformed
+from tap_vibes.sources.extract_files import (
+    MESSAGES,
+    PUSH_MESSAGES,
+    URL_CLICKS,
+    WALLET_PAGE_VIEWS,
+    ExtractFile,
+    ExtractSource,
+    log_malformed,
+)
 from tap_vibes.sources.extracts import (
+    kind_plan,
     list_extracts,
     open_extracts,
     read_records,
@@ -210,3 +221,48 @@ def _distinct_keys(records: Iterable[dict[str, Any]]) -> Iterator[PersonId]:
         if key not in seen:
             seen.add(key)
             yield PersonId("person_key", key, int(record.get("extract_line") or 0))
+
+
+class AnalyticsExtractStream(ExtractStream):
+    """A stream of one analytics extract: its files dated after the bookmark, in order."""
+
+    extract_kind: ClassVar[str] = ""
+
+    def plan(self, files: list[ExtractFile], after: str | None) -> list[ExtractFile]:
+        return kind_plan(self.extract_kind, files, after)
+
+
+class MessagesStream(AnalyticsExtractStream):
+    """Messages sent to phones and their delivery status (Message Extract)."""
+
+    name = "messages"
+    primary_keys = ("message_id",)
+    extract_kind = MESSAGES
+    schema = _schema("messages", _ORIGIN, nullable=())
+
+
+class PushMessagesStream(AnalyticsExtractStream):
+    """Push notifications sent to devices (Push Message Extract)."""
+
+    name = "push_messages"
+    primary_keys = ("message_id", "vibes_device_id")
+    extract_kind = PUSH_MESSAGES
+    schema = _schema("push_messages", _ORIGIN, nullable=())
+
+
+class UrlClicksStream(AnalyticsExtractStream):
+    """Clicks on Vibes-shortened URLs (URL Click Extract)."""
+
+    name = "url_clicks"
+    primary_keys = ("click_id",)
+    extract_kind = URL_CLICKS
+    schema = _schema("url_clicks", _ORIGIN, nullable=())
+
+
+class WalletPageViewsStream(AnalyticsExtractStream):
+    """Views of wallet pages (Wallet Page View Extract)."""
+
+    name = "wallet_page_views"
+    primary_keys = ("view_uid",)
+    extract_kind = WALLET_PAGE_VIEWS
+    schema = _schema("wallet_page_views", _ORIGIN, nullable=())

@@ -9,6 +9,7 @@ from target_vibes.sinks.event_campaigns import (
     PushDeviceAssignmentsSink,
 )
 from target_vibes.sinks.events import EventsSink
+from target_vibes.sinks.incentives import IncentiveIssuancesSink, IncentiveRedemptionsSink
 from target_vibes.sinks.participants import ParticipantsSink
 from target_vibes.sinks.persons import PersonsSink
 from target_vibes.sinks.skipped import SkippedStreamSink
@@ -27,6 +28,8 @@ SINK_BY_RESOURCE: dict[str, type[VibesSink]] = {
         EventsSink,
         EventTriggeredMessagesSink,
         PushDeviceAssignmentsSink,
+        IncentiveIssuancesSink,
+        IncentiveRedemptionsSink,
     )
 }
 

@@ -13,8 +13,9 @@ else lives here:
 - Vibes' 4xx answers reject the record. Failures that retries could not fix (5xx, 429
   storms, dropped connections, bad credentials) stop the batch and fail the run: the SDK
   then never emits the STATE after it, so the last STATE written is a safe place to resume.
-  The exception: a create that is not safe to repeat (broadcast, wallet message) whose
-  answer was lost is dead-lettered as "may or may not have been created".
+  The exception: a write that is not safe to repeat (broadcast, wallet message, incentive
+  issuance or redemption) whose answer was lost is dead-lettered as "may or may not have"
+  done it.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ class VibesSink(BatchSink):
     # Whether an ambiguous failure (answer lost after sending) may be resolved by running
     # the record again. False for creates that would duplicate (broadcasts, messages).
     repeatable: ClassVar[bool] = True
+    # What a lost answer leaves unknown, for the dead letter ("may or may not have ...").
+    ambiguous_outcome: ClassVar[str] = ""
     # Writes wait for a batch to fill (or the input to end); a large batch keeps the
     # request window busy instead of draining it at every batch boundary.
     MAX_SIZE_DEFAULT = 10000
@@ -316,9 +319,9 @@ class VibesSink(BatchSink):
 
     def _unsettled(self, failure: VibesRequestError, abort: _Abort) -> Result | None:
         if failure.maybe_processed and not self.repeatable and not self.dry_run:
+            what = self.ambiguous_outcome or f"created this {self.resource[:-1]}"
             return Result.rejected(
-                f"Vibes may or may not have created this {self.resource[:-1]} "
-                f"({failure}); check in Vibes before replaying it",
+                f"Vibes may or may not have {what} ({failure}); check in Vibes before replaying it",
                 status=getattr(failure, "status", None),
                 errors=list(getattr(failure, "errors", [])),
                 attempts=failure.attempts,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from pathlib import Path
 
 from demo.logs import parse_run
 from demo.report import check_rows, extract_table
@@ -123,3 +125,14 @@ def test_crm_file_matches_the_seeded_demo_company() -> None:
         "run .venv/bin/python -m demo.crm_file"
     )
     assert len(expected.splitlines()) == 26
+
+
+def test_the_extracts_of_a_second_run_are_dated_the_day_after_the_last(tmp_path: Path) -> None:
+    from demo.run_demo import extract_day
+
+    today = date(2024, 3, 5)
+    assert extract_day(tmp_path, today) == today
+    (tmp_path / "messages_demo_2024-03-05.txt").write_text("")
+    (tmp_path / "messages_demo_2024-03-06.txt").write_text("")
+    assert extract_day(tmp_path, today) == date(2024, 3, 7)
+    assert extract_day(tmp_path, date(2024, 4, 1)) == date(2024, 4, 1)

@@ -30,6 +30,11 @@ RELAXED: dict[str, str] = {
     # FACTS §2.8: filters with selector "any" (and the older "between") carry an array value;
     # a message echoes the filters it was sent with, but the response schema says string.
     "/components/schemas/walletMessageResponse/properties/filters/items/properties/value": "§2.8",
+    # FACTS §1.8: url fields are relative paths (strings); the issuance schema types the
+    # pool's url as an integer.
+    "/components/schemas/incentiveCodeIssuanceResponse/properties/incentive_pool/properties/url": (
+        "§1.8"
+    ),
 }
 
 # Properties that may be null although OAS 3.0 marks nothing nullable. Vibes' own response

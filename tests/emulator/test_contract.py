@@ -141,6 +141,7 @@ async def check_reads(k: Contract, r: Caller, seeded_emulator: RunningEmulator) 
     )
     await _read_wallet_routes(r, k)
     await r.check(k, "GET", f"{C}/config/callbacks/", "/config/callbacks/")
+    await _read_incentive_routes(r, k)
     assert subscriptions, "the seeded person should have subscription history"
 
 
@@ -202,7 +203,50 @@ async def _read_wallet_routes(r: Caller, k: Contract) -> None:
     )
 
 
+async def _read_incentive_routes(r: Caller, k: Contract) -> None:
+    pools = await r.check(k, "GET", f"{C}/incentives/pools", "/incentives/pools")
+    pool_id = pools[0]["id"]
+    await r.check(
+        k, "GET", f"{C}/incentives/pools/{{incentive_pool_id}}", f"/incentives/pools/{pool_id}"
+    )
+    for code in ("code", "code/issuances", "code/redemptions"):
+        path = f"{C}/incentives/codes/{{incentive_code}}" + code.removeprefix("code")
+        await r.check(k, "GET", path, "/incentives/codes/FREESHIPPING" + code.removeprefix("code"))
+
+
+async def _write_incentive_routes(w: Caller, k: Contract) -> None:
+    pools = f"{C}/incentives/pools"
+    body = {
+        "name": "Contract pool",
+        "issuance_allowed": True,
+        "redemption_allowed": True,
+        "incentive_codes": {"low_threshold": 1, "max_characters": 12},
+        "distribution": {"method": "multi"},
+        "notification_email_address": "ops@example.com",
+    }
+    created = await w.check(k, "POST", pools, "/incentives/pools", body)
+    await w.check(
+        k, "PUT", f"{pools}/{{incentive_pool_id}}", f"/incentives/pools/{created['id']}", body
+    )
+    issued = await w.check(
+        k,
+        "POST",
+        f"{pools}/{{issuance_pool_id}}/issuances",
+        "/incentives/pools/302/issuances",
+        {"external_issuee_id": "crm-contract", "referring_application": "broadcast"},
+    )
+    code = issued["incentive_code"]["code"]
+    await w.check(
+        k,
+        "POST",
+        f"{C}/incentives/codes/{{incentive_code}}/redemptions",
+        f"/incentives/codes/{code}/redemptions",
+        {"external_issuee_id": "crm-contract"},
+    )
+
+
 async def check_writes(k: Contract, w: Caller, people: list[dict[str, Any]]) -> None:
+    await _write_incentive_routes(w, k)
     persons = f"{C}/mobiledb/persons"
     created = await w.check(
         k,

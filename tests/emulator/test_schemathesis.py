@@ -109,6 +109,9 @@ class SeededIds:
         self.values["wallet_id"] = [wallet_id]
         self.values["wallet_item_id"] = [x["wallet_item_id"] for x in items[:20]]
         self.values["wallet_message_id"] = [x["wallet_message_id"] for x in messages[:20]]
+        pools = [str(x["id"]) for x in self.get("/incentives/pools")]
+        self.values["incentive_pool_id"] = self.values["issuance_pool_id"] = pools
+        self.values["incentive_code"] = [c["code"] for c in emulator.control.incentive_codes()][::8]
         empty = sorted(name for name, values in self.values.items() if not values)
         assert not empty, f"the seeded emulator has no {empty}"
 

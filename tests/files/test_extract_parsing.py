@@ -33,7 +33,7 @@ def test_every_generation_of_extract_names_is_recognised(name: str, kind: str, d
 
 def test_other_companies_and_other_files_are_ignored() -> None:
     assert parse_extract_name("subscriptions_other_2024-03-05.txt", "demo") is None
-    assert parse_extract_name("messages_demo_2024-03-05.txt", "demo") is None
+    assert parse_extract_name("clicks_demo_2024-03-05.txt", "demo") is None
     assert parse_extract_name("subscriptions_demo_2024-02-31.txt", "demo") is None
     assert parse_extract_name(".subscriptions_demo_2024-03-05.txt.partial", "demo") is None
 

@@ -117,19 +117,34 @@ def test_an_extract_stream_killed_midway_resumes_at_the_file_it_was_reading(
 
 @pytest.mark.parametrize(
     ("stream", "resumable"),
-    [("broadcasts", True), ("wallet_items", False), ("persons", False)],
+    [
+        ("broadcasts", True),
+        ("wallet_items", False),
+        ("persons", False),
+        ("incentive_pools", True),
+        ("incentive_issuances", False),
+    ],
 )
 def test_the_not_resumable_warning_names_only_streams_that_restart(
     tmp_path: Path, stream: str, resumable: bool
 ) -> None:
-    """Lists read whole are sorted and resume; wallet items (paged newest first) and
-    persons (in the ids file's order) restart their stream or campaign, and say so."""
+    """Lists read whole are sorted and resume; wallet items (paged newest first), persons
+    and incentive issuances (in their file's order) restart their stream or campaign, and
+    say so."""
     with RunningEmulator(seed=10, seed_value=2) as emulator:
         ids = tmp_path / "ids.csv"
         ids.write_text(
             "person_key\n" + "".join(f"{p['person_key']}\n" for p in emulator.control.persons())
         )
-        config = {**emulator.config(), "person_ids_file": str(ids)}
+        codes = tmp_path / "codes.csv"
+        codes.write_text(
+            "code\n" + "".join(f"{c['code']}\n" for c in emulator.control.incentive_codes())
+        )
+        config = {
+            **emulator.config(),
+            "person_ids_file": str(ids),
+            "incentive_codes_file": str(codes),
+        }
         selected = (stream,) if stream != "wallet_items" else ("wallet_campaigns", stream)
         config_path = write_json(tmp_path / "config.json", config)
         catalog = write_json(tmp_path / "catalog.json", select_streams(config, selected))

@@ -183,3 +183,11 @@ def write_ids_file(path: Path, persons: list[dict[str, Any]], unknown: int = 0) 
         for index in range(unknown):
             writer.writerow([f"no-such-person-{index}", "", ""])
     return path
+
+
+def write_codes_file(path: Path, codes: list[str], unknown: int = 0) -> Path:
+    """Codes as a spreadsheet exports them: a BOM, CRLF, quoted values, a blank line."""
+    rows = ["incentive_code,note", *(f'"{code}",seeded' for code in codes), ""]
+    rows += [f"NO-SUCH-CODE-{index}," for index in range(unknown)]
+    path.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode())
+    return path

@@ -54,8 +54,12 @@ def test_discover_lists_every_stream_with_keys(capsys: pytest.CaptureFixture[str
         "subscribers",
         "event_triggered_messages",
         "push_devices",
+        "incentive_pools",
+        "incentive_issuances",
+        "incentive_redemptions",
     }
     assert streams["push_devices"]["key_properties"] == ["app_id", "vibes_device_id"]
+    assert streams["incentive_issuances"]["key_properties"] == ["id"]
     assert streams["wallet_items"]["key_properties"] == ["wallet_id", "wallet_item_id"]
     assert streams["persons"]["replication_key"] == "updated_at"
 
@@ -118,6 +122,7 @@ def _bad_extract(tmp_path: Path) -> str:
         ({"start_date": "yesterday"}, exit_codes.BAD_CONFIG, "setting 'start_date' must be"),
         ({"person_ids_file": "IDS"}, exit_codes.BAD_CONFIG, "ids.csv, line 3: no id"),
         ({"extracts_path": "EXTRACT"}, exit_codes.BAD_INPUT, "header lacks subscription_list_id"),
+        ({"incentive_codes_file": "NO_CODES"}, exit_codes.BAD_CONFIG, "codes.csv: cannot be read"),
     ],
 )
 def test_expected_failures_end_with_one_line_and_their_exit_code(
@@ -125,7 +130,11 @@ def test_expected_failures_end_with_one_line_and_their_exit_code(
 ) -> None:
     ids = tmp_path / "ids.csv"
     ids.write_text("person_key,name\nk1,a\n,b\n")
-    files = {"IDS": str(ids), "EXTRACT": _bad_extract(tmp_path)} if settings else {}
+    files = {
+        "IDS": str(ids),
+        "EXTRACT": _bad_extract(tmp_path),
+        "NO_CODES": str(tmp_path / "codes.csv"),
+    }
     with RunningEmulator() as emulator:
         config = {**emulator.config(), **{k: files.get(v, v) for k, v in settings.items()}}
         result = tap_cli("--config", write_config(tmp_path, {k: v for k, v in config.items() if v}))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.tap.harness import TapRun, run_tap, write_ids_file
+from tests.tap.harness import TapRun, run_tap, write_codes_file, write_ids_file
 from vibes_emulator.testing import RunningEmulator
 
 
@@ -16,9 +16,11 @@ def config(emulator: RunningEmulator, tmp_path: Path) -> dict[str, Any]:
     emulator.control.seed(persons=40, seed=3)
     emulator.control.set_faults(rate_limit=0)
     ids = write_ids_file(tmp_path / "ids.csv", emulator.control.persons()[:15], unknown=1)
+    codes = [c["code"] for c in emulator.control.incentive_codes()][::4]
     return {
         **emulator.config(),
         "person_ids_file": str(ids),
+        "incentive_codes_file": str(write_codes_file(tmp_path / "codes.csv", codes, unknown=1)),
         "requests_per_second": 100,
         "max_retries": 8,
     }

@@ -60,6 +60,12 @@ def snapshot(emulator: Any) -> dict[str, Any]:
         "push_devices": [
             api.call("GET", f"/mobiledb/persons/{p['person_key']}/push_devices") for p in persons
         ],
+        # A pool counts its issued codes and a code its issuances and redemptions.
+        "incentive_pools": api.call("GET", "/incentives/pools"),
+        "incentive_codes": [
+            api.call("GET", f"/incentives/codes/{c['code']}")
+            for c in emulator.control.incentive_codes()
+        ],
     }
 
 
@@ -73,7 +79,15 @@ def pipe(
     ids.write_text(
         "person_key\n" + "".join(p["person_key"] + "\n" for p in emulator.control.persons())
     )
-    tap_config = {**emulator.config(), "person_ids_file": str(ids)}
+    codes = work / "codes.csv"
+    codes.write_text(
+        "code\n" + "".join(c["code"] + "\n" for c in emulator.control.incentive_codes())
+    )
+    tap_config = {
+        **emulator.config(),
+        "person_ids_file": str(ids),
+        "incentive_codes_file": str(codes),
+    }
     (work / "tap.json").write_text(json.dumps(tap_config))
     (work / "catalog.json").write_text(json.dumps(select_streams(tap_config, (stream,))))
     config = target_config(emulator, work, **target)
@@ -106,6 +120,8 @@ ACCEPTED = (
     "broadcasts",
     "event_triggered_messages",
     "push_devices",
+    "incentive_issuances",
+    "incentive_redemptions",
 )
 # Streams whose resource has another name: tap-vibes' push_devices are assignments.
 ROUTED = {"push_devices": {"streams": {"push_devices": {"resource": "push_device_assignments"}}}}

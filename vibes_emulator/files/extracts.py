@@ -12,7 +12,6 @@ Files are written under a temporary name and renamed, so a reader never sees hal
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,18 +20,26 @@ from typing import Any
 from vibes_emulator.store.facade import Store
 from vibes_emulator.store.state import CompanyState, Record
 
+from .analytics import message_rows, push_message_rows, url_click_rows, wallet_page_view_rows
 from .formats import (
     COLUMNS,
     CURRENT_SUBSCRIBERS,
+    MESSAGES,
+    PUSH_MESSAGES,
     SUBSCRIPTIONS,
+    URL_CLICKS,
     WALLET_INSTANCE,
+    WALLET_PAGE_VIEWS,
     central_time,
     country_code,
     extract_file_name,
     national_mdn,
+    stable_uid,
     utc_time,
     write_tsv,
 )
+
+ANALYTICS_FIRST_WINDOW_MS = 86_400_000
 
 
 def out_dir(root: str | Path) -> Path:
@@ -41,11 +48,6 @@ def out_dir(root: str | Path) -> Path:
 
 def in_dir(root: str | Path) -> Path:
     return Path(root) / "files" / "in"
-
-
-def stable_uid(*parts: str) -> str:
-    """The same UUIDs the callback payloads use for ids the store does not keep."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "vibes-emulator:" + "|".join(parts)))
 
 
 def current_subscriber_rows(state: CompanyState) -> Iterator[dict[str, Any]]:
@@ -136,17 +138,23 @@ class ExtractWriter:
         self._last_write: dict[str, int] = {}
 
     def write(self, day: date, company_key: str | None = None) -> dict[str, Any]:
-        """Write date ``day``'s three files; returns their names and row counts."""
+        """Write date ``day``'s files; returns their names and row counts."""
         company = company_key or self.store.default_company
         state = self.store.core.company(company)
+        self._send_due_broadcasts(company)
         now = self.store.clock.now_ms()
         after = self._last_write.get(company, -1)
+        since = self._last_write.get(company, now - ANALYTICS_FIRST_WINDOW_MS)
         target = out_dir(self.root)
         target.mkdir(parents=True, exist_ok=True)
         plans = (
             (CURRENT_SUBSCRIBERS, current_subscriber_rows(state)),
             (SUBSCRIPTIONS, subscription_rows(state, after, now)),
             (WALLET_INSTANCE, wallet_instance_rows(state, after, now)),
+            (MESSAGES, message_rows(state, since, now)),
+            (PUSH_MESSAGES, push_message_rows(state, since, now)),
+            (URL_CLICKS, url_click_rows(state, since, now)),
+            (WALLET_PAGE_VIEWS, wallet_page_view_rows(state, since, now)),
         )
         files: dict[str, int] = {}
         for kind, rows in plans:
@@ -154,6 +162,19 @@ class ExtractWriter:
             files[name] = _write_atomically(target / name, COLUMNS[kind], rows)
         self._last_write[company] = now
         return {"date": day.isoformat(), "directory": str(target), "files": files}
+
+    def _send_due_broadcasts(self, company: str) -> None:
+        """Broadcasts are sent when next read (store/broadcasts.py): read the due ones, so
+        their messages fall in this write's window, not a later one's."""
+        state = self.store.core.company(company)
+        now = self.store.clock.now_ms()
+        due = [
+            b["broadcast_id"]
+            for b in state.tables["broadcast"].values()
+            if b["status"] == "scheduled" and b["send_scheduled_date"] <= now
+        ]
+        for broadcast_id in due:
+            self.store.broadcasts.get(company, broadcast_id)
 
 
 def _write_atomically(path: Path, columns: tuple[str, ...], rows: Iterator[Record]) -> int:

@@ -19,6 +19,7 @@ from .custom_fields import default_fields
 from .event_routing import EventRouter
 from .event_triggered import EventTriggeredMessages
 from .events import Events
+from .incentives import Incentives
 from .messages import SentMessages
 from .persistence import Persistence
 from .persons import Persons
@@ -49,6 +50,7 @@ class Store:
             core, self.persons, self.event_triggered, self.push_devices, self.sent_messages
         )
         self.events = Events(core, router)
+        self.incentives = Incentives(core)
 
     @classmethod
     def open(
@@ -173,6 +175,16 @@ class Store:
                 "mdn": p.get("mdn"),
             }
             for p in sorted(state.tables["person"].values(), key=lambda p: p["person_id"])
+        ]
+
+    def incentive_code_index(self, company_key: str | None = None) -> list[dict[str, Any]]:
+        """Every incentive code of a company with its pool id (emulator-only, like
+        ``person_index``: Vibes has no code listing)."""
+        state = self.core.company(company_key or self.default_company)
+        codes = state.tables["incentive_code"].values()
+        return [
+            {"code": c["code"], "pool_id": int(c["pool_id"])}
+            for c in sorted(codes, key=lambda c: (int(c["pool_id"]), c["created_at"], c["code"]))
         ]
 
     def wallet_rate_bucket(self, company_key: str, wallet_id: str, item_id: str) -> str:

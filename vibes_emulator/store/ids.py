@@ -36,5 +36,5 @@ def short_token(kind: str, company: str, number: int, length: int = 8) -> str:
     return "".join(chars)
 
 
-def uuid_for(kind: str, company: str, number: int) -> str:
+def uuid_for(kind: str, company: str, number: int | str) -> str:
     return _uuid_text(_digest(kind, company, number))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from . import ids, seed_campaigns, seed_events
+from . import ids, seed_campaigns, seed_events, seed_incentives
 from .persons import zone_for
 from .seed_tools import Weighted
 from .seed_tools import pick as _pick
@@ -259,4 +259,6 @@ def build(state: CompanyState, persons: int, seed: int, now_ms: int) -> None:
     build_subscriptions(state, rng, people, now)
     build_acquisitions(state, rng, people, now)
     seed_campaigns.build(state, rng, people, now)
-    seed_events.build(state, seed, people, now)
+    # Own RNGs: adding events, devices and incentives leaves every other seeded record as it was.
+    seed_events.build(state, random.Random(f"{seed}:events_devices"), people, now)
+    seed_incentives.build(state, random.Random(f"{seed}:incentives"), people, now)

@@ -91,8 +91,7 @@ def _device(rng: random.Random, app_id: str, person_key: str | None) -> Record:
     }
 
 
-def build(state: CompanyState, seed: int, persons: list[Record], now: int) -> None:
-    rng = random.Random(f"{seed}:events_devices")
+def build(state: CompanyState, rng: random.Random, persons: list[Record], now: int) -> None:
     for number, plan in enumerate(CAMPAIGNS, start=501):
         state.tables["event_triggered_message"].put(str(number), _campaign(number, plan, rng, now))
     state.tables["seq"].put("event_triggered_message", {"value": 500 + len(CAMPAIGNS)})

@@ -37,6 +37,10 @@ DATA_KINDS = (
     "event_triggered_message",
     "push_device",
     "sent_message",
+    "incentive_pool",
+    "incentive_code",
+    "incentive_issuance",
+    "incentive_redemption",
 )
 ALL_KINDS = (*DEFINITION_KINDS, *DATA_KINDS)
 
@@ -103,6 +107,20 @@ class CompanyState:
                 ),
             ),
         )
+        self.tables["incentive_pool"] = Table("incentive_pool", order=_by_number)
+        self.tables["incentive_code"] = Table(
+            "incentive_code",
+            groups=(Group("by_pool", lambda c: c["pool_id"], lambda c: c["code"]),),
+        )
+        for kind in ("incentive_issuance", "incentive_redemption"):
+            self.tables[kind] = Table(
+                kind,
+                groups=(
+                    Group("by_code", lambda e: e["code"], lambda e: str(e["id"])),
+                    Group("by_pool", lambda e: e["pool_id"], lambda e: str(e["id"])),
+                ),
+                order=_by_number,
+            )
         self.write_through(True)
 
     def table(self, kind: str) -> Table:
