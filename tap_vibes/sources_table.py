@@ -35,6 +35,7 @@ from tap_vibes.streams.changes import (
 from tap_vibes.streams.extracts import (
     EXTRACTS_SETTING,
     ExtractPersonsStream,
+    ExtractPushDevicesStream,
     ExtractSubscribersStream,
     ExtractWalletItemEventsStream,
     MessagesStream,
@@ -100,7 +101,7 @@ SOURCES_TABLE: dict[str, Row] = {
         (JOURNAL, WalletItemEventsStream),
     ),
     "event_triggered_messages": ((API, EventTriggeredMessagesStream),),
-    "push_devices": ((IDS_FILE, PushDevicesStream),),
+    "push_devices": ((EXTRACTS, ExtractPushDevicesStream), (IDS_FILE, PushDevicesStream)),
     "message_events": ((JOURNAL, MessageEventsStream),),
     "device_events": ((JOURNAL, DeviceEventsStream),),
     "incentive_pools": ((API, IncentivePoolsStream),),

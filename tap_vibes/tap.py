@@ -119,8 +119,8 @@ class TapVibes(Tap):
                 "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
                 "file date), messages, push_messages, url_clicks and wallet_page_views "
-                "read the analytics extracts, and persons hydrates the person keys they name "
-                "(docs/files.md); cannot be set with person_ids_file."
+                "read the analytics extracts, and persons and push_devices hydrate the "
+                "person keys they name (docs/files.md); cannot be set with person_ids_file."
             ),
         ),
         th.Property(

@@ -109,7 +109,7 @@ class _PersonIdsStream(VibesStream):
 
     _tally: NotFoundTally | None = None
 
-    def person_ids(self) -> PersonIdsFile | None:
+    def person_ids(self) -> Iterable[PersonId] | None:
         path = self.config.get("person_ids_file")
         if not path:
             self.logger.info("No person_ids_file set: stream '%s' has nothing to read.", self.name)
