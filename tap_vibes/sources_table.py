@@ -22,12 +22,14 @@ from typing import Any
 
 from tap_vibes.streams.base import VibesStream
 from tap_vibes.streams.broadcasts import BroadcastsStream
-from tap_vibes.streams.campaigns import AcquisitionCampaignsStream
+from tap_vibes.streams.campaigns import AcquisitionCampaignsStream, EventTriggeredMessagesStream
 from tap_vibes.streams.changes import (
     JOURNAL_SETTING,
+    DeviceEventsStream,
     InboundMessagesStream,
     JournalPersonsStream,
     JournalSubscribersStream,
+    MessageEventsStream,
     ParticipantsStream,
     SubscriptionListEventsStream,
     WalletItemEventsStream,
@@ -36,6 +38,7 @@ from tap_vibes.streams.configuration import CallbacksStream, SourceCodesStream
 from tap_vibes.streams.extracts import (
     EXTRACTS_SETTING,
     ExtractPersonsStream,
+    ExtractPushDevicesStream,
     ExtractSubscribersStream,
     ExtractWalletItemEventsStream,
     MessagesStream,
@@ -49,7 +52,7 @@ from tap_vibes.streams.incentives import (
     IncentiveRedemptionsStream,
 )
 from tap_vibes.streams.lists import SubscriptionListsStream
-from tap_vibes.streams.persons import PersonsStream, SubscribersStream
+from tap_vibes.streams.persons import PersonsStream, PushDevicesStream, SubscribersStream
 from tap_vibes.streams.wallet import (
     WalletCampaignsStream,
     WalletItemsStream,
@@ -106,6 +109,10 @@ SOURCES_TABLE: dict[str, Row] = {
     ),
     "inbound_messages": ((JOURNAL, InboundMessagesStream),),
     "subscription_list_events": ((JOURNAL, SubscriptionListEventsStream),),
+    "event_triggered_messages": ((API, EventTriggeredMessagesStream),),
+    "push_devices": ((EXTRACTS, ExtractPushDevicesStream), (IDS_FILE, PushDevicesStream)),
+    "message_events": ((JOURNAL, MessageEventsStream),),
+    "device_events": ((JOURNAL, DeviceEventsStream),),
     "incentive_pools": ((API, IncentivePoolsStream),),
     "incentive_issuances": ((CODES_FILE, IncentiveIssuancesStream),),
     "incentive_redemptions": ((CODES_FILE, IncentiveRedemptionsStream),),

@@ -69,11 +69,12 @@ class TapVibes(Tap):
             "person_ids_file",
             th.StringType,
             description=(
-                "CSV file of persons to read (streams persons and subscribers): a header "
+                "CSV file of persons to read (streams persons, subscribers and push_devices): "
+                "a header "
                 "naming person_key, external_person_id or mdn (E.164, e.g. +15551234567), "
                 "then one person per row (blank lines are skipped; in a row with several "
                 "ids, person_key wins, then external_person_id, then mdn). Without it those "
-                "two streams emit nothing."
+                "three streams emit nothing."
             ),
         ),
         th.Property(
@@ -102,10 +103,11 @@ class TapVibes(Tap):
             th.StringType,
             description=(
                 "Path of the journal written by `vibes-callbacks serve`. With it, persons, "
-                "subscribers, participants, wallet_item_events, inbound_messages and "
-                "subscription_list_events emit the changes Vibes called back with, after "
-                "their bookmark (a journal position); persons need no request "
-                "(cannot be set with person_ids_file)."
+                "subscribers, participants, wallet_item_events, inbound_messages "
+                "(unmatched_message_received), subscription_list_events, message_events "
+                "(event_processed) and device_events (device_added/removed/updated) emit the "
+                "changes Vibes called back with, after their bookmark (a journal position); "
+                "persons need no request (cannot be set with person_ids_file)."
             ),
         ),
         th.Property(
@@ -118,8 +120,8 @@ class TapVibes(Tap):
                 "read from there, with a warning). With it, "
                 "subscribers and wallet_item_events read the extracts (bookmark: the last "
                 "file date), messages, push_messages, url_clicks and wallet_page_views "
-                "read the analytics extracts, and persons hydrates the person keys they name "
-                "(docs/files.md); cannot be set with person_ids_file."
+                "read the analytics extracts, and persons and push_devices hydrate the "
+                "person keys they name (docs/files.md); cannot be set with person_ids_file."
             ),
         ),
         th.Property(

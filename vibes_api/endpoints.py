@@ -303,3 +303,87 @@ async def _object(call: Call, path: str) -> dict[str, Any] | None:
     except VibesNotFound:
         return None
     return response.data if isinstance(response.data, dict) else {}
+
+
+# ---- event-triggered campaigns (FACTS §2.11) ------------------------------------------------
+EVENT_TRIGGERED_MESSAGES = "/mobiledb/event_triggered_messages"
+
+
+def event_campaign_path(campaign_id: str | int) -> str:
+    return f"{EVENT_TRIGGERED_MESSAGES}/{quote_id(str(campaign_id))}"
+
+
+async def event_campaign(call: Call, campaign_id: str | int) -> dict[str, Any] | None:
+    """One campaign; None for an id the company does not have (404)."""
+    return await _object(call, event_campaign_path(campaign_id))
+
+
+async def event_campaigns(call: Call) -> list[Any]:
+    """Every event-triggered campaign (no status filter: all of them)."""
+    response = await call("GET", EVENT_TRIGGERED_MESSAGES)
+    return response.data if isinstance(response.data, list) else []
+
+
+async def create_event_campaign(call: Call, body: dict[str, Any]) -> VibesResponse:
+    """Create a campaign (202); never repeated after an ambiguous failure: a second one
+    would text every person the event names twice."""
+    return await call("POST", EVENT_TRIGGERED_MESSAGES, json=body, retry_unsafe=False)
+
+
+async def update_event_campaign(
+    call: Call, campaign_id: str | int, body: dict[str, Any]
+) -> VibesResponse:
+    """Replace a campaign's definition; 422 (VibesUnprocessable) once it is canceled."""
+    return await call("PUT", event_campaign_path(campaign_id), json=body)
+
+
+# ---- push devices (FACTS §2.12) -------------------------------------------------------------
+def device_path(app_id: str, device_id: str) -> str:
+    """Push device paths name no company: they are not under /companies/{company_key}."""
+    return f"/mobile_apps/{quote_id(app_id)}/devices/{quote_id(device_id)}"
+
+
+def device_of_url(url: Any) -> tuple[str, str] | None:
+    """(app_id, vibes_device_id) of a device ``url`` (``/mobile_apps/{app}/devices/{id}``)."""
+    parts = url.strip("/").split("/") if isinstance(url, str) else []
+    if len(parts) == 4 and parts[0] == "mobile_apps" and parts[2] == "devices":
+        return parts[1], parts[3]
+    return None
+
+
+def device_list(data: Any) -> list[dict[str, Any]]:
+    """A person's devices: OAS documents one device object, the path and the spec's
+    pushDevicesResponse an array, and DW wraps a device in ``{"device": {...}}`` (§2.12)."""
+    if isinstance(data, dict):
+        inner = data.get("devices", data.get("device", data))
+        data = inner if isinstance(inner, list) else [inner]
+    if not isinstance(data, list):
+        return []
+    return [
+        d["device"] if isinstance(d.get("device"), dict) else d for d in data if isinstance(d, dict)
+    ]
+
+
+async def push_device(call: Call, app_id: str, device_id: str) -> dict[str, Any] | None:
+    """One device of an app; None when Vibes knows no such device (404)."""
+    return await _object(call, device_path(app_id, device_id))
+
+
+async def push_devices(call: Call, person: str) -> list[dict[str, Any]] | None:
+    """The push devices of the person at path ``person``; None for an unknown person."""
+    try:
+        response = await call("GET", f"{person}/push_devices")
+    except VibesNotFound:
+        return None
+    return device_list(response.data)
+
+
+async def assign_push_device(
+    call: Call, app_id: str, device_id: str, kind: str, value: str
+) -> VibesResponse:
+    """Attach a device to the person named by ``person_key`` or ``external_person_id``; the
+    same assignment again changes nothing, so a repeat is harmless."""
+    if kind not in ("person_key", "external_person_id"):
+        raise ValueError("a device is assigned by person_key or external_person_id")
+    path = f"{device_path(app_id, device_id)}/assign"
+    return await call("POST", path, json={kind: value}, retry_unsafe=True)

@@ -87,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         choices=list(CALLBACK_TYPES),
         metavar="TYPE",
-        help=f"these types (default: what the tap reads, {', '.join(TAP_CALLBACK_TYPES)}; "
-        f"any of {', '.join(CALLBACK_TYPES)})",
+        help=f"these types (default: what the tap reads, {', '.join(TAP_CALLBACK_TYPES)}, "
+        f"and the device types when --app-id is given; any of {', '.join(CALLBACK_TYPES)})",
     )
     selectors = register.add_argument_group(
         "selectors", "values to register for (default: every one Vibes lists)"

@@ -1,16 +1,16 @@
 """Register callbacks, once each, per list, campaign, app or source code (FACTS §2.10, §3.1).
 
-Any of Vibes' callback types may be registered; by default, the ones the tap reads. Vibes
+Any of Vibes' callback types may be registered; by default, the ones the tap reads (the
+device types too when app ids are given: Vibes lists no apps). Vibes
 wants one registration per type for persons (one per mobile database) and lists, one per
 subscription list for subscriptions, one per acquisition campaign for participants, one per
 wallet campaign for passes, one per source code for unmatched texts, one per mobile app for
 devices, and one for processed events (all event types unless one is named, with the
 ``callbacks_to_send`` wanted). Selector values may be given; otherwise
 ``register_callbacks`` lists those objects through the API (Vibes lists no mobile apps, so
-app ids must be given),
-reads the existing registrations first, keeps those with the same type, selector and URL,
-renews ones whose ``end_date`` has passed, and creates only what is missing, so running it
-again changes nothing. Registrations for other URLs are left alone.
+app ids must be given), reads the existing registrations first, keeps those with the same
+type, selector and URL, renews ones whose ``end_date`` has passed, and creates only what is
+missing, so running it again changes nothing. Registrations for other URLs are left alone.
 
 The client sends ``X-API-Version: 2``, so Vibes formats MDNs in the callbacks as E.164 (§1.4).
 Acquisition and wallet campaign lists hold only *currently active* campaigns (at most 50):
@@ -85,7 +85,9 @@ TAP_CALLBACK_TYPES = (
     "unmatched_message_received",
     "subscription_list_added",
     "subscription_list_updated",
+    EVENT,
 )
+DEVICE_TYPES = ("device_added", "device_removed", "device_updated")
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,10 @@ def registration_body(
 
 def check_types(types: Sequence[str] | None, values: SelectorValues) -> list[str]:
     """The chosen types (default: what the tap reads), or ValueError naming what is wrong."""
-    chosen = list(TAP_CALLBACK_TYPES) if not types else list(dict.fromkeys(types))
+    if types:
+        chosen = list(dict.fromkeys(types))
+    else:  # what the tap reads; device events only for the apps named
+        chosen = [*TAP_CALLBACK_TYPES, *(DEVICE_TYPES if values.app_ids else ())]
     unknown = [t for t in chosen if t not in CALLBACK_TYPES]
     if unknown:
         raise ValueError(f"unknown callback types {unknown}; choose from {list(CALLBACK_TYPES)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractResource
 
 from vibes_emulator.app_keys import (
     API_VERSION_KEY,
@@ -55,7 +56,12 @@ def add_indexed_vibes_routes(app: web.Application) -> None:
     """Register the Vibes routes behind one shape-indexed resource (see ``routing``)."""
     staging = web.Application()
     add_vibes_routes(staging)
-    app.router.register_resource(ShapeIndexedResource("/companies", staging.router.resources()))
+    by_prefix: dict[str, list[AbstractResource]] = {}
+    for resource in staging.router.resources():
+        prefix = "/" + resource.canonical.split("/")[1]
+        by_prefix.setdefault(prefix, []).append(resource)
+    for prefix, resources in by_prefix.items():
+        app.router.register_resource(ShapeIndexedResource(prefix, resources))
 
 
 def create_app(options: EmulatorOptions | None = None) -> web.Application:

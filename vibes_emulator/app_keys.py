@@ -23,3 +23,5 @@ API_VERSION_KEY: web.RequestKey[int] = web.RequestKey("api_version", int)
 FAULT_KEY: web.RequestKey[str] = web.RequestKey("emulator_fault", str)
 # The request's JSON body, parsed and checked against its operation's schema.
 BODY_KEY: web.RequestKey[object] = web.RequestKey("vibes_request_body")
+# The company a /mobile_apps request's credentials log into (those paths name no company).
+APP_COMPANY_KEY: web.RequestKey[str] = web.RequestKey("vibes_app_company", str)

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from vibes_emulator.app_keys import (
     API_VERSION_KEY,
+    APP_COMPANY_KEY,
     AUTH_KEY,
     FAULT_KEY,
     FAULTS_KEY,
@@ -35,6 +36,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 CONTROL_PREFIX = "/_emulator/"
 COMPANIES_PREFIX = "/companies/"
+MOBILE_APPS_PREFIX = "/mobile_apps/"
 SUPPORTED_VERSIONS = {"1": 1, "2": 2}
 GENERAL_ONLY: tuple[str, ...] = (GENERAL,)
 EVENTS_ONLY: tuple[str, ...] = (EVENTS,)
@@ -118,6 +120,9 @@ async def _serve_vibes(request: web.Request, handler: Handler) -> web.StreamResp
 def _admit(request: web.Request) -> None:
     """Auth, then rate limit, then API version; raises ApiError to refuse."""
     company_key = _company_key(request.path)
+    if company_key is None and request.path.startswith(MOBILE_APPS_PREFIX):
+        company_key = _login_company(request)
+        request[APP_COMPANY_KEY] = company_key
     if company_key is not None:
         _authenticate(request, company_key)
         _throttle(request, company_key)
@@ -130,6 +135,17 @@ def _company_key(path: str) -> str | None:
         return None
     end = path.find("/", len(COMPANIES_PREFIX))
     return path[len(COMPANIES_PREFIX) :] if end < 0 else path[len(COMPANIES_PREFIX) : end]
+
+
+def _login_company(request: web.Request) -> str:
+    """The company a request outside /companies logs into, by its Basic credentials."""
+    credentials = parse_basic_auth(request.headers.get("Authorization"))
+    company_key = None
+    if credentials is not None:
+        company_key = request.app[STORE_KEY].company_with_login(*credentials)
+    if company_key is None:
+        raise unauthorized("Unauthorized: invalid credentials for this company")
+    return company_key
 
 
 def _authenticate(request: web.Request, company_key: str) -> None:

@@ -11,7 +11,16 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from vibes_emulator.handlers import callbacks, campaigns, incentives, lists, persons, wallet
+from vibes_emulator.handlers import (
+    callbacks,
+    campaigns,
+    event_campaigns,
+    incentives,
+    lists,
+    persons,
+    push_devices,
+    wallet,
+)
 from vibes_emulator.handlers import wallet_locations as locations
 from vibes_emulator.request_validation import request_bodies
 
@@ -35,6 +44,10 @@ DESIGNS = {
     kind: locations.design_handlers(kind)
     for kind in ("wallet_template", "passbook_template", "location_selector")
 }
+EVENT_CAMPAIGNS = C + "/mobiledb/event_triggered_messages"
+EVENT_CAMPAIGN = EVENT_CAMPAIGNS + "/{event_triggered_message_id}"
+# Push device routes outside /companies: the credentials name the company (routing.py).
+DEVICE = "/mobile_apps/{app_id}/devices/{vibes_device_id}"
 POOLS = C + "/incentives/pools"
 CODE = C + "/incentives/codes/{code}"
 
@@ -47,11 +60,13 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", EXTERNAL + "/subscriptions", persons.person_subscriptions),
     ("GET", EXTERNAL + "/subscriptions/{subscription_list_id}", persons.person_subscription),
     ("DELETE", EXTERNAL + "/subscriptions/{subscription_list_id}", persons.unsubscribe),
+    ("GET", EXTERNAL + "/push_devices", push_devices.person_push_devices),
     ("GET", PERSON, persons.get_person),
     ("PUT", PERSON, persons.update_person),
     ("GET", PERSON + "/subscriptions", persons.person_subscriptions),
     ("GET", PERSON + "/subscriptions/{subscription_list_id}", persons.person_subscription),
     ("DELETE", PERSON + "/subscriptions/{subscription_list_id}", persons.unsubscribe),
+    ("GET", PERSON + "/push_devices", push_devices.person_push_devices),
     # subscription lists
     ("GET", LISTS, lists.list_subscription_lists),
     ("GET", LIST, lists.get_subscription_list),
@@ -99,6 +114,15 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", CALLBACKS + "/{callback_id}", callbacks.delete_callback),
     ("POST", C + "/config/callback_events/test", callbacks.test_callback),
     ("POST", C + "/events", callbacks.post_event),
+    # event-triggered campaigns
+    ("GET", EVENT_CAMPAIGNS, event_campaigns.list_event_campaigns),
+    ("POST", EVENT_CAMPAIGNS, event_campaigns.create_event_campaign),
+    ("GET", EVENT_CAMPAIGN, event_campaigns.get_event_campaign),
+    ("PUT", EVENT_CAMPAIGN, event_campaigns.update_event_campaign),
+    ("DELETE", EVENT_CAMPAIGN, event_campaigns.cancel_event_campaign),
+    # push devices
+    ("GET", DEVICE, push_devices.get_device),
+    ("POST", DEVICE + "/assign", push_devices.assign_device),
     # incentives
     ("GET", POOLS, incentives.list_pools),
     ("POST", POOLS, incentives.create_pool),

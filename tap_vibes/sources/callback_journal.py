@@ -173,10 +173,59 @@ def subscription_list_event_record(event: Record, entry: JournalEntry) -> Record
         return None
     record: Record = {
         "subscription_list_id": str(listed["id"]),
-        **{
-            k: listed.get(k)
-            for k in ("name", "url", "subscribers_url", "acquisition_campaigns_url")
-        },
+        **{field: listed.get(field) for field in LIST_FIELDS},
+    }
+    record.update(_envelope(event, entry))
+    return record
+
+
+def _campaign_number(url: Any) -> int | None:
+    """The campaign id at the end of an ``.../event_triggered_messages/{id}`` url."""
+    tail = url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    return int(tail) if tail.isdigit() else None
+
+
+def message_event_record(event: Record, entry: JournalEntry) -> Record | None:
+    """event_processed: one step of an event's routing or of the message it sent (§3.4)."""
+    processed = _object(event, "event_processed")
+    if processed is None:
+        return None
+    action = _object(processed, "action") or {}
+    record: Record = {
+        "processed_event_id": processed.get("event_id"),
+        "event_type": processed.get("event_type"),
+        "event_data": processed.get("event_data"),
+        "debug_data": processed.get("debug_data"),
+        "action_type": action.get("type"),
+        "action_status": action.get("status"),
+        "status_reason": action.get("status_reason"),
+        "resource_url": action.get("resource_url"),
+        "event_triggered_message_id": _campaign_number(action.get("resource_url")),
+        "message_id": action.get("message_id"),
+        "failed": action.get("status") == "failed",
+        "action": action or None,
+    }
+    record.update(_envelope(event, entry))
+    return record
+
+
+def device_event_record(event: Record, entry: JournalEntry) -> Record | None:
+    """device_added / device_removed / device_updated: a device and the person it concerns."""
+    device = _object(event, "push_device")
+    if device is None:
+        return None
+    person = _object(event, "person") or {}
+    identity = person_keys(person) if person else {}
+    record: Record = {
+        "app_id": device.get("app_id"),
+        "vibes_device_id": device.get("vibes_device_id"),
+        "push_token": device.get("push_token"),
+        "device_os": device.get("device_os"),
+        "person_key": identity.get("person_key"),
+        "external_person_id": identity.get("external_person_id"),
+        "assigned": entry.callback_type != "device_removed",
+        "person": person or None,
+        "push_device": device,
     }
     record.update(_envelope(event, entry))
     return record
@@ -202,6 +251,10 @@ SOURCES: dict[str, ChangeSource] = {
     "inbound_messages": ChangeSource(("unmatched_message_received",), inbound_message_record),
     "subscription_list_events": ChangeSource(
         ("subscription_list_added", "subscription_list_updated"), subscription_list_event_record
+    ),
+    "message_events": ChangeSource(("event_processed",), message_event_record),
+    "device_events": ChangeSource(
+        ("device_added", "device_removed", "device_updated"), device_event_record
     ),
 }
 

@@ -1,13 +1,13 @@
 """Streams read from the callback journal (setting ``callback_journal``; see docs/callbacks.md).
 
-With a journal, persons, subscribers, participants, wallet_item_events, inbound_messages and
-subscription_list_events are change streams: each reads the journal events of its callback
-types after its bookmark, a journal position, and emits one record per event in journal
-order (the order Vibes delivered them, so a person's newest state comes last). Positions
-only grow and become visible in order, so a bookmark on the last emitted position skips
-nothing and repeats nothing, and a second run from the final STATE emits only what arrived
-since. Person events carry the whole person:
-no request is made.
+With a journal, persons, subscribers, participants, wallet_item_events, inbound_messages,
+subscription_list_events, message_events and device_events are change streams: each reads
+the journal events of its callback types after its bookmark, a journal position, and emits
+one record per event in journal order (the order Vibes delivered them, so a person's newest
+state comes last). Positions only grow and become visible in order, so a bookmark on the
+last emitted position skips nothing and repeats nothing, and a second run from the final
+STATE emits only what arrived since. Person events carry the whole person: no request is
+made.
 """
 
 from __future__ import annotations
@@ -115,4 +115,18 @@ class SubscriptionListEventsStream(JournalStream):
     """Lists made or renamed, from subscription_list_added / _updated events."""
 
     name = "subscription_list_events"
+    primary_keys = ("event_id",)
+
+
+class MessageEventsStream(JournalStream):
+    """Event routing and message outcomes from event_processed events."""
+
+    name = "message_events"
+    primary_keys = ("event_id",)
+
+
+class DeviceEventsStream(JournalStream):
+    """Push devices attached to or detached from persons, from device_* events."""
+
+    name = "device_events"
     primary_keys = ("event_id",)

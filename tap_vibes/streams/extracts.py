@@ -2,14 +2,14 @@
 
 With ``extracts_path``, ``subscribers`` and ``wallet_item_events`` read the extracts,
 ``messages``, ``push_messages``, ``url_clicks`` and ``wallet_page_views`` (offered only with
-it) read the analytics extracts, and ``persons`` hydrates the person keys the files name
-(tap_vibes/sources_table.py says which source wins when ``callback_journal`` is set too).
-Bookmark: the date of the last file processed, kept as ``YYYY-MM-DD``. Files are read
-oldest first, one after the other, so the bookmark moves to a file's date once its last
-record is out: a STATE written mid-run names the last whole file, and a run killed in the
-middle of a file resumes at that file, skipping nothing. ``start_date`` and ``end_date``
-choose files by their date: those dated on or after start_date's day and before
-end_date's day.
+it) read the analytics extracts, and ``persons`` and ``push_devices`` hydrate the person
+keys the files name (tap_vibes/sources_table.py says which source wins when
+``callback_journal`` is set too). Bookmark: the date of the last file processed, kept as
+``YYYY-MM-DD``. Files are read oldest first, one after the other, so the bookmark moves to a
+file's date once its last record is out: a STATE written mid-run names the last whole file,
+and a run killed in the middle of a file resumes at that file, skipping nothing.
+``start_date`` and ``end_date`` choose files by their date: those dated on or after
+start_date's day and before end_date's day.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from tap_vibes.sources.extracts import (
 )
 from tap_vibes.streams.base import VibesStream
 from tap_vibes.streams.bookmarks import BookmarkKind
-from tap_vibes.streams.persons import PersonsStream
+from tap_vibes.streams.persons import PersonsStream, PushDevicesStream
 
 if TYPE_CHECKING:
     from singer_sdk.helpers import types
@@ -162,21 +162,31 @@ class ExtractWalletItemEventsStream(ExtractStream):
         return wallet_plan(files, after)
 
 
-class ExtractPersonsStream(PersonsStream):
-    """persons for the keys the extracts name: the newest snapshot and the event files after
-    it (every current subscriber and everyone who changed since). Distinct keys are held in
-    a set: about 100 bytes a person."""
+class ExtractPersonKeys(VibesStream):
+    """Mixin: a per-person stream fed the keys the extracts name instead of person_ids_file:
+    the newest snapshot and the event files after it (every current subscriber and everyone
+    who changed since). Distinct keys are held in a set: about 100 bytes a person."""
 
-    def person_ids(self) -> Iterable[PersonId] | None:  # type: ignore[override]
+    def person_ids(self) -> Iterable[PersonId] | None:
         source = shared_source(self)
         files = within_dates(list_extracts(source, self.config.get("company_key")), self)
         plan = subscriber_plan(files, None)
-        self.logger.info("Reading person keys for 'persons' from %d extract file(s).", len(plan))
+        self.logger.info(
+            "Reading person keys for '%s' from %d extract file(s).", self.name, len(plan)
+        )
         return _distinct_keys(read_records(source, plan, log_malformed))
 
     def log_sync_costs(self) -> None:
         super().log_sync_costs()
         release_source(self)
+
+
+class ExtractPersonsStream(ExtractPersonKeys, PersonsStream):
+    """persons for the keys the extracts name."""
+
+
+class ExtractPushDevicesStream(ExtractPersonKeys, PushDevicesStream):
+    """push_devices of the persons the extracts name."""
 
 
 # The run's one extract source, a named resource of the tap's session: one SFTP session per
@@ -186,9 +196,7 @@ _SOURCE = "extract_source"
 
 def _readers(stream: VibesStream) -> list[VibesStream]:
     streams = stream._vibes_tap.streams.values()
-    return [
-        s for s in streams if isinstance(s, ExtractStream | ExtractPersonsStream) and s.selected
-    ]
+    return [s for s in streams if isinstance(s, ExtractStream | ExtractPersonKeys) and s.selected]
 
 
 def shared_source(stream: VibesStream) -> ExtractSource:

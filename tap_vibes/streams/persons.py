@@ -50,6 +50,36 @@ async def fetch_subscriptions(
     return None if person is None else await endpoints.subscriptions(api, person)
 
 
+async def fetch_push_devices(
+    client: VibesClient, person_id: PersonId, metrics: ClientMetrics
+) -> list[dict[str, Any]] | None:
+    """The person's push devices, each with its ``person_key``; None for an unknown person.
+
+    Records are keyed by ``person_key``, so an external id or MDN is looked up first (one
+    request more, as subscribers make for an MDN)."""
+    api = _api(client, metrics)
+    key = person_id.value if person_id.kind == "person_key" else None
+    if key is None:
+        person = await endpoints.find_person(api, person_id.kind, person_id.value)
+        key = None if person is None else person.get("person_key")
+    if not key:
+        return None
+    devices = await endpoints.push_devices(api, endpoints.person_path("person_key", str(key)))
+    return None if devices is None else [push_device_record(d, str(key)) for d in devices]
+
+
+def push_device_record(device: dict[str, Any], person_key: str) -> dict[str, Any]:
+    """A device with its owner and app; ``os`` (the docs' spelling) read as ``OS`` (OAS)."""
+    record = dict(device)
+    if "OS" not in record and "os" in record:
+        record["OS"] = record.pop("os")
+    from_url = endpoints.device_of_url(record.get("url"))
+    if record.get("app_id") is None and from_url is not None:
+        record["app_id"] = from_url[0]
+    record["person_key"] = person_key
+    return record
+
+
 def subscriber_record(subscription: dict[str, Any]) -> dict[str, Any]:
     """One subscriber record: the subscription with its person and list keys at the top."""
     person = subscription.get("person") or {}
@@ -79,7 +109,7 @@ class _PersonIdsStream(VibesStream):
 
     _tally: NotFoundTally | None = None
 
-    def person_ids(self) -> PersonIdsFile | None:
+    def person_ids(self) -> Iterable[PersonId] | None:
         path = self.config.get("person_ids_file")
         if not path:
             self.logger.info("No person_ids_file set: stream '%s' has nothing to read.", self.name)
@@ -171,3 +201,27 @@ class SubscribersStream(_PersonIdsStream):
 def _subscription_order(record: dict[str, Any]) -> tuple[str, str]:
     opt_in = parse_timestamp(record.get("opt_in_date"))
     return (str(record.get("subscription_list_id")), opt_in.isoformat() if opt_in else "")
+
+
+class PushDevicesStream(_PersonIdsStream):
+    """Push devices of each person in the ids file. Devices carry no timestamps (§2.12), so
+    the stream is a full table: every run emits every device of every person."""
+
+    name = "push_devices"
+    primary_keys = ("app_id", "vibes_device_id")
+    replication_key = None
+
+    def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
+        ids = self.person_ids()
+        if ids is None:
+            return
+        for person_id, devices in self.hydrate(ids, fetch_push_devices):
+            if devices is None:
+                self.not_found(person_id)
+                continue
+            self.found()
+            yield from sorted(devices, key=_device_order)
+
+
+def _device_order(record: dict[str, Any]) -> tuple[str, str]:
+    return (str(record.get("app_id")), str(record.get("vibes_device_id")))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from target_vibes.sinks.base import VibesSink
 from target_vibes.sinks.campaign_posts import BroadcastsSink, WalletMessagesSink
+from target_vibes.sinks.event_campaigns import (
+    EventTriggeredMessagesSink,
+    PushDeviceAssignmentsSink,
+)
 from target_vibes.sinks.events import EventsSink
 from target_vibes.sinks.incentives import IncentiveIssuancesSink, IncentiveRedemptionsSink
 from target_vibes.sinks.participants import ParticipantsSink
@@ -24,6 +28,8 @@ SINK_BY_RESOURCE: dict[str, type[VibesSink]] = {
         BroadcastsSink,
         EventsSink,
         WalletLocationsSink,
+        EventTriggeredMessagesSink,
+        PushDeviceAssignmentsSink,
         IncentiveIssuancesSink,
         IncentiveRedemptionsSink,
     )

@@ -71,8 +71,8 @@ def test_registers_each_type_per_list_and_campaign_once_and_is_idempotent(
     _clear(small_emulator)
     lists, acquisitions, wallets, codes = _selectors(small_emulator)
     assert lists and acquisitions and wallets and codes
-    # persons and lists once each, the rest per list, campaign and source code
-    expected = 4 + 2 * (lists + acquisitions + wallets) + codes
+    # persons, lists and event_processed once each, the rest per list, campaign, source code
+    expected = 5 + 2 * (lists + acquisitions + wallets) + codes
 
     first = _register(small_emulator)
     assert first.ok and first.count("created") == expected
@@ -94,6 +94,8 @@ def test_registers_each_type_per_list_and_campaign_once_and_is_idempotent(
     assert per_type["wallet_item_remove"] == wallets
     assert per_type["unmatched_message_received"] == codes
     assert per_type["subscription_list_added"] == per_type["subscription_list_updated"] == 1
+    assert per_type["event_processed"] == 1
+    assert ("event_processed", '{"callbacks_to_send": "all"}') in keys
 
 
 def test_other_destinations_are_left_alone_and_ended_ones_renewed(
@@ -164,3 +166,22 @@ def test_refusals_are_reported_and_the_rest_still_registered(
     assert failed and "422" in failed[0].message
     with pytest.raises(ValueError, match="http"):
         _run(small_emulator, lambda c: register_callbacks(c, "ftp://x/callbacks"))
+
+
+def test_push_device_types_are_registered_per_named_app(small_emulator: RunningEmulator) -> None:
+    _clear(small_emulator)
+    apps = ["app-one", "app-two"]
+    first = _register(small_emulator, types=["device_added", "device_removed"], app_ids=apps)
+    assert first.ok and first.count("created") == 4
+    again = _register(small_emulator, app_ids=apps)  # every type, the apps' ones kept
+    assert again.ok and again.count("kept") == 4
+    assert again.count("created") == len(again.registrations) - 4
+    selectors = {
+        (r["callback_type"], r[r["callback_type"]]["app_id"])
+        for r in _registrations(small_emulator)
+        if r["callback_type"].startswith("device_")
+    }
+    kinds = ("device_added", "device_removed", "device_updated")
+    assert selectors == {(kind, app) for kind in kinds for app in apps}
+    with pytest.raises(ValueError, match="per app"):
+        _register(small_emulator, types=["device_added"])

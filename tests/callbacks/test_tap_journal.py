@@ -86,8 +86,15 @@ def test_without_a_journal_the_stream_list_is_unchanged(tmp_path: Path) -> None:
     journal_config = {**CONFIG, "callback_journal": str(tmp_path / "j.db")}
     with_journal = discover(journal_config, tmp_path)
     journal_streams = {s["tap_stream_id"]: s for s in with_journal["streams"]}
-    assert "participants" not in plain and "wallet_item_events" not in plain
-    journal_only = {"participants", "wallet_item_events", "inbound_messages"}
-    assert set(journal_streams) == plain | journal_only | {"subscription_list_events"}
+    journal_only = {
+        "participants",
+        "wallet_item_events",
+        "inbound_messages",
+        "subscription_list_events",
+        "message_events",
+        "device_events",
+    }
+    assert not journal_only & plain
+    assert set(journal_streams) == plain | journal_only
     persons = journal_streams["persons"]
     assert persons["replication_key"] == "journal_position"

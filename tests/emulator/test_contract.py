@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 import pytest
 
 from tests.emulator.contract_support import C, Caller, Contract
+from tests.emulator.vibes_http import event_campaign_body
 from vibes_emulator.routes import ROUTES
 from vibes_emulator.testing import RunningEmulator
 
@@ -43,10 +45,15 @@ async def reader(seeded_emulator: RunningEmulator) -> AsyncIterator[Caller]:
 
 
 @pytest.fixture
-async def writer(emulator: RunningEmulator) -> AsyncIterator[Caller]:
+def writer_emulator(emulator: RunningEmulator) -> RunningEmulator:
     emulator.control.seed(persons=60, seed=5)
+    return emulator
+
+
+@pytest.fixture
+async def writer(writer_emulator: RunningEmulator) -> AsyncIterator[Caller]:
     async with aiohttp.ClientSession() as session:
-        yield Caller(session, emulator)
+        yield Caller(session, writer_emulator)
 
 
 def shape(path: str) -> str:
@@ -59,9 +66,10 @@ async def test_every_route_answers_as_the_published_spec_says(
     reader: Caller,
     seeded_emulator: RunningEmulator,
     writer: Caller,
+    writer_emulator: RunningEmulator,
 ) -> None:
     await check_reads(contract, reader, seeded_emulator)
-    await check_writes(contract, writer)
+    await check_writes(contract, writer, writer_emulator.control.persons())
     problems = reader.problems + writer.problems
     checked = {(method, shape(path)) for method, path in contract.checked} | NO_BODY
     served = {(method, shape(path)) for method, path, _ in ROUTES}
@@ -269,7 +277,7 @@ async def _write_incentive_routes(w: Caller, k: Contract) -> None:
     )
 
 
-async def check_writes(k: Contract, w: Caller) -> None:
+async def check_writes(k: Contract, w: Caller, people: list[dict[str, Any]]) -> None:
     await _write_incentive_routes(w, k)
     persons = f"{C}/mobiledb/persons"
     created = await w.check(
@@ -296,6 +304,7 @@ async def check_writes(k: Contract, w: Caller) -> None:
     await _write_campaign_routes(k, w)
     await _write_wallet_routes(k, w)
     await _write_callback_routes(k, w)
+    await _event_campaign_and_device_routes(k, w, people)
     await w.check(
         k,
         "POST",
@@ -417,3 +426,40 @@ def test_the_contract_itself_catches_wrong_shapes(contract: Contract) -> None:
     subscriptions = f"{C}/mobiledb/persons/{{person_key}}/subscriptions"
     assert contract.errors("GET", subscriptions, 200, [{"opt_out_reason": "bored"}])
     assert not contract.errors("GET", subscriptions, 200, [{"opt_out_reason": None}])
+
+
+async def _event_campaign_and_device_routes(
+    k: Contract, w: Caller, persons: list[dict[str, Any]]
+) -> None:
+    campaigns = f"{C}/mobiledb/event_triggered_messages"
+    body = event_campaign_body()
+    made = await w.check(k, "POST", campaigns, "/mobiledb/event_triggered_messages", body, 202)
+    one = f"{campaigns}/{{event_triggered_message_id}}"
+    path = f"/mobiledb/event_triggered_messages/{made['event_triggered_message_id']}"
+    await w.check(k, "GET", campaigns, "/mobiledb/event_triggered_messages?status=in_progress")
+    await w.check(k, "GET", one, path)
+    await w.check(k, "PUT", one, path, {**body, "name": "Shipped!"})
+    await w.check(k, "DELETE", one, path)
+    devices = f"{C}/mobiledb/persons/{{person_key}}/push_devices"
+    external = f"{C}/mobiledb/persons/external/{{external_person_id}}/push_devices"
+    found: list[Any] = []
+    for person in persons:
+        if not person["external_person_id"]:
+            continue
+        path = f"/mobiledb/persons/{person['person_key']}/push_devices"
+        found = await w.check(k, "GET", devices, path)
+        if found:
+            ext = quote(person["external_person_id"], safe="")
+            await w.check(k, "GET", external, f"/mobiledb/persons/external/{ext}/push_devices")
+            break
+    assert found, "no seeded person with an external id has a push device"
+    app_id, device_id = found[0]["url"].split("/")[2::2]
+    device = "/mobile_apps/{app_id}/devices/{vibes_device_id}"
+    await w.check(k, "GET", device, f"/mobile_apps/{app_id}/devices/{device_id}")
+    await w.check(
+        k,
+        "POST",
+        device + "/assign",
+        f"/mobile_apps/{app_id}/devices/{device_id}/assign",
+        {"person_key": person["person_key"]},
+    )

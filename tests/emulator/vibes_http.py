@@ -20,12 +20,14 @@ def unthrottled(emulator: RunningEmulator) -> RunningEmulator:
 
 
 class Api:
-    """Calls ``/companies/{company_key}{path}`` with Basic auth and an optional X-API-Version."""
+    """Calls ``/companies/{company_key}{path}`` (or a ``/mobile_apps`` path) with Basic auth
+    and an optional X-API-Version."""
 
     def __init__(
         self, session: aiohttp.ClientSession, emulator: RunningEmulator, version: int | None = 2
     ) -> None:
         self.session = session
+        self.root = emulator.url
         self.base = f"{emulator.url}/companies/{emulator.company_key}"
         self.auth = aiohttp.encode_basic_auth(emulator.username, emulator.password)
         self.version = version
@@ -51,7 +53,9 @@ class Api:
         if chosen is not None:
             sent["X-API-Version"] = str(chosen)
         body = orjson.dumps(json) if json is not None else data
-        url = URL(self.base + path, encoded=True)
+        # Push device routes live outside /companies (FACTS §7).
+        base = self.root if path.startswith("/mobile_apps/") else self.base
+        url = URL(base + path, encoded=True)
         async with self.session.request(method, url, data=body, headers=sent) as response:
             raw = await response.read()
             parsed = orjson.loads(raw) if raw else None
@@ -65,3 +69,18 @@ def error_messages(body: Any) -> list[str]:
     """Messages of a Vibes error envelope (asserting its shape)."""
     assert isinstance(body, dict) and isinstance(body.get("errors"), list), body
     return [error["message"] for error in body["errors"]]
+
+
+def event_campaign_body(**overrides: Any) -> dict[str, Any]:
+    """A valid SMS event-triggered campaign (FACTS §2.11), started long ago."""
+    body: dict[str, Any] = {
+        "name": "Shipped",
+        "event_type": "parcel_shipped",
+        "start_date": "2020-01-01",
+        "targeting": {
+            "message_template": "Your parcel is on its way",
+            "channel": "sms",
+            "sms": {"sourcecode": "12345", "country_code": "US", "sourcecode_type": "SC"},
+        },
+    }
+    return body | overrides

@@ -97,10 +97,19 @@ def test_persons_hydrates_the_keys_the_extracts_name(
     emulator = files_emulator
     emulator.control.call("POST", "extracts", {"date": "2024-03-01"})
     snapshot = _tsv(_out(emulator) / "current_subscribers_demo_2024-03-01.txt")
-    run = run_tap(extracts_config(emulator, "directory", tmp_path), streams=("persons",))
-    assert sorted(r["person_key"] for r in run.records["persons"]) == sorted(
-        {r["person_id"] for r in snapshot}
-    )
+    streams = ("persons", "push_devices")
+    run = run_tap(extracts_config(emulator, "directory", tmp_path), streams=streams)
+    named = {r["person_id"] for r in snapshot}
+    assert sorted(r["person_key"] for r in run.records["persons"]) == sorted(named)
+    # push_devices reads the devices of the same persons, each of them.
+    reader = _reader(emulator)
+    expected = {
+        d["vibes_device_id"]
+        for key in named
+        for d in reader.get_list(f"/mobiledb/persons/{key}/push_devices")
+    }
+    assert expected and {r["vibes_device_id"] for r in run.records["push_devices"]} == expected
+    assert {r["person_key"] for r in run.records["push_devices"]} <= named
 
 
 @VIA

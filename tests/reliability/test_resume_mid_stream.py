@@ -154,3 +154,26 @@ def test_the_not_resumable_warning_names_only_streams_that_restart(
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.records[stream]
     assert (NOT_RESUMABLE in run.stderr) is not resumable
+
+
+def test_message_events_killed_midway_resume_from_their_last_state(tmp_path: Path) -> None:
+    journal_path = tmp_path / "journal.db"
+    steps = ("routing", "processing", "carrier_dlr", "handset_dlr")
+    events = [
+        {
+            "event_id": f"cb-{n}",
+            "callback_type": "event_processed",
+            "event_date": f"2024-03-01T11:{n // 60:02d}:{n % 60:02d}Z",
+            "event_processed": {
+                "event_id": f"ev-{n // 4}",
+                "event_type": "order_shipped",
+                "event_data": {"person_key": f"PK{n % 37}"},
+                "action": {"type": steps[n % 4], "status": "delivered"},
+            },
+        }
+        for n in range(300)
+    ]
+    with Journal(journal_path) as journal:
+        journal.append_many(events)
+    config = {**CONFIG, "callback_journal": str(journal_path), "start_date": "2024-01-01"}
+    _kill_resume_and_compare(tmp_path, config, "message_events")

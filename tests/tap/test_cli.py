@@ -55,10 +55,13 @@ def test_discover_lists_every_stream_with_keys(capsys: pytest.CaptureFixture[str
         "callbacks",
         "persons",
         "subscribers",
+        "event_triggered_messages",
+        "push_devices",
         "incentive_pools",
         "incentive_issuances",
         "incentive_redemptions",
     }
+    assert streams["push_devices"]["key_properties"] == ["app_id", "vibes_device_id"]
     assert streams["incentive_issuances"]["key_properties"] == ["id"]
     assert streams["wallet_items"]["key_properties"] == ["wallet_id", "wallet_item_id"]
     assert streams["wallet_locations"]["key_properties"] == ["wallet_id", "id"]

@@ -111,12 +111,15 @@ def test_subscribers_include_opted_out_ones_of_every_named_person(
 
 
 def test_unknown_ids_are_warned_and_counted_not_fatal(seeded_run: TapRun) -> None:
+    per_person_streams = ("persons", "subscribers", "push_devices")
     for stream in ("persons", "subscribers"):
         assert stream in seeded_run.final_state["bookmarks"]  # the run finished
-        missing = [w for w in seeded_run.warnings if "No Vibes person" in w and "no-such" in w]
-        assert len(missing) == 2 * UNKNOWN_IDS  # each stream warns once per unknown id
+    missing = [w for w in seeded_run.warnings if "No Vibes person" in w and "no-such" in w]
+    # each per-person stream warns once per unknown id
+    assert len(missing) == len(per_person_streams) * UNKNOWN_IDS
     assert any(f"{UNKNOWN_IDS} not found so far" in w for w in seeded_run.warnings)
-    assert seeded_run.emulator_stats["by_status"].get("404", 0) == 2 * UNKNOWN_IDS
+    statuses = seeded_run.emulator_stats["by_status"]
+    assert statuses.get("404", 0) == len(per_person_streams) * UNKNOWN_IDS
 
 
 def test_default_settings_stay_under_the_rate_limit(seeded_run: TapRun) -> None:
@@ -124,3 +127,25 @@ def test_default_settings_stay_under_the_rate_limit(seeded_run: TapRun) -> None:
     statuses = seeded_run.emulator_stats["by_status"]
     assert statuses.get("429", 0) == 0, statuses
     assert statuses["200"] > 600  # persons and subscriptions were read one by one
+
+
+def test_event_triggered_messages_of_every_status(seeded_run: TapRun, direct: VibesReader) -> None:
+    expected = direct.get_list("/mobiledb/event_triggered_messages")
+    assert {c["status"] for c in expected} == {"scheduled", "in_progress", "ended", "canceled"}
+    ours = seeded_run.records["event_triggered_messages"]
+    key = "event_triggered_message_id"
+    assert by_key(ours, key) == by_key(expected, key)
+    assert all(isinstance(c[key], int) for c in ours)
+
+
+def test_push_devices_of_every_named_person(
+    seeded_run: TapRun, seeded_persons: list[dict[str, Any]], direct: VibesReader
+) -> None:
+    expected: list[dict[str, Any]] = []
+    for person in seeded_persons:
+        key = person["person_key"]
+        devices = direct.get_list(f"/mobiledb/persons/{key}/push_devices")
+        expected += [{**d, "person_key": key, "app_id": d["url"].split("/")[2]} for d in devices]
+    assert len(expected) > 20, "seed has too few devices to tell anything"
+    keys = ("app_id", "vibes_device_id")
+    assert by_key(seeded_run.records["push_devices"], *keys) == by_key(expected, *keys)

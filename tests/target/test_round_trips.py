@@ -60,6 +60,10 @@ def snapshot(emulator: Any) -> dict[str, Any]:
             api.call("GET", f"/campaigns/wallet/{w['wallet_id']}/locations?page_size=1000")
             for w in wallets
         ],
+        "event_triggered_messages": api.call("GET", "/mobiledb/event_triggered_messages"),
+        "push_devices": [
+            api.call("GET", f"/mobiledb/persons/{p['person_key']}/push_devices") for p in persons
+        ],
         # A pool counts its issued codes and a code its issuances and redemptions.
         "incentive_pools": api.call("GET", "/incentives/pools"),
         "incentive_codes": [
@@ -119,9 +123,13 @@ ACCEPTED = (
     "wallet_messages",
     "broadcasts",
     "wallet_locations",
+    "event_triggered_messages",
+    "push_devices",
     "incentive_issuances",
     "incentive_redemptions",
 )
+# Streams whose resource has another name: tap-vibes' push_devices are assignments.
+ROUTED = {"push_devices": {"streams": {"push_devices": {"resource": "push_device_assignments"}}}}
 
 
 @pytest.mark.parametrize("stream", ACCEPTED)
@@ -130,7 +138,7 @@ def test_loading_the_tap_output_back_into_the_same_company_changes_nothing(
 ) -> None:
     before = snapshot(source)
     for run in ("first", "again"):
-        loaded, dead, records = pipe(source, tmp_path, stream, run)
+        loaded, dead, records = pipe(source, tmp_path, stream, run, **ROUTED.get(stream, {}))
         assert loaded.returncode == 0, loaded.stderr[-3000:]
         assert dead == []
         assert records > 0
@@ -197,3 +205,23 @@ def test_loading_into_another_company_reproduces_persons_and_writes_nothing_else
         assert writes(source.control.stats()) == 0, stream
         expected = expected_reasons.get(stream)
         assert all(expected and expected in letter["reason"] for letter in dead), stream
+    # Campaigns and devices are the source company's too: named by ids the other company
+    # does not have, each is refused saying so, and nothing is written.
+    for stream, expected in (
+        ("event_triggered_messages", "does not exist in this company"),
+        ("push_devices", "no person with person_key"),
+    ):
+        run, dead, _ = pipe(
+            source,
+            tmp_path,
+            stream,
+            stream,
+            max_reject_ratio=1.0,
+            **other,
+            **ROUTED.get(stream, {}),
+        )
+        assert run.returncode in (0, 5), run.stderr[-3000:]
+        assert writes(source.control.stats()) == 0, stream
+        # Dead letters, or (all of the first 25 refused alike) a stop that names the reason.
+        reasons = [letter["reason"] for letter in dead] or [run.stderr]
+        assert all(expected in reason for reason in reasons), stream

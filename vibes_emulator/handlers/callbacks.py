@@ -50,5 +50,7 @@ async def post_event(request: web.Request) -> web.Response:
         raise ApiError(413, f"Event is larger than {MAX_EVENT_BYTES} bytes")
     raw_size = len(await request.read())
     body = await read_json(request)
-    accepted = store_of(request).events.accept(company_of(request), body, raw_size)
+    accepted = store_of(request).events.accept(
+        company_of(request), body, raw_size, version_of(request)
+    )
     return json_response(accepted, status=202)

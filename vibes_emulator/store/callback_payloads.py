@@ -30,7 +30,11 @@ SELECTORS: dict[str, tuple[str, str] | None] = {
     "unmatched_message_received": ("source_code", "sourcecode"),
     "subscription_list_added": None,
     "subscription_list_updated": None,
+    "device_added": ("app_id", "app_id"),
+    "device_removed": ("app_id", "app_id"),
+    "device_updated": ("app_id", "app_id"),
 }
+DEVICE_CHANGES = ("device_added", "device_removed", "device_updated")
 WALLET_CHANGES = ("wallet_item_install", "wallet_item_remove")
 UNMATCHED = "unmatched_message_received"
 
@@ -44,6 +48,8 @@ def matches(registration: Record, change: str, record: Record) -> bool:
     """Whether a registration wants this change (type, and list/campaign when it has one)."""
     if registration.get("callback_type") != change:
         return False
+    if change == "event_processed":
+        return wants_event_step(registration.get("selector") or {}, record)
     spec = SELECTORS.get(change)
     if spec is None:
         return True
@@ -57,6 +63,21 @@ def matches(registration: Record, change: str, record: Record) -> bool:
             source["country_code"],
         )
     return str(selector.get(spec[0])) == str(record.get(spec[1]))
+
+
+def wants_event_step(selector: dict[str, Any], outcome: Record) -> bool:
+    """An ``event_processed`` registration's choice: its event type (none: every event) and
+    ``callbacks_to_send`` (all, only_failures, or one step: routing, carrier_dlr, handset_dlr)."""
+    event_type = selector.get("event_type")
+    if event_type and str(event_type).lower() != outcome["event"]["event_type"]:
+        return False
+    step = outcome["action"]
+    wanted = selector.get("callbacks_to_send") or "all"
+    if wanted == "all":
+        return True
+    if wanted == "only_failures":
+        return bool(step["status"] == "failed")
+    return bool(step["type"] == wanted)
 
 
 def is_live(registration: Record, now_ms: int) -> bool:
@@ -192,6 +213,43 @@ def subscription_list_body(state: CompanyState, record: Record) -> dict[str, Any
     }
 
 
+def event_processed_body(outcome: Record) -> dict[str, Any]:
+    event = outcome["event"]
+    return {
+        "event_processed": {
+            "event_id": event["event_id"],
+            "event_type": event["event_type"],
+            "event_data": event["event_data"],
+            "debug_data": event.get("debug_data") or {},
+            "action": dict(outcome["action"]),
+        }
+    }
+
+
+def device_body(state: CompanyState, device: Record) -> dict[str, Any]:
+    """``person`` is the device's owner (the removed one, for ``device_removed``)."""
+    person_key = device.get("person_key")
+    person = state.tables["person"].get(person_key or "") or {}
+    app_id, device_id = device["app_id"], device["vibes_device_id"]
+    return {
+        "person": {
+            "person_id": None if not person else str(person["person_id"]),
+            "person_key": person_key,
+            "external_id": person.get("external_person_id"),
+            "url": None
+            if person_key is None
+            else f"/companies/{state.key}/mobiledb/persons/{person_key}",
+        },
+        "push_device": {
+            "app_id": app_id,
+            "vibes_device_id": device_id,
+            "push_token": device.get("push_token"),
+            "device_os": str(device.get("OS") or "").upper(),
+            "url": f"/mobile_apps/{app_id}/devices/{device_id}",
+        },
+    }
+
+
 def change_body(
     change: str,
     state: CompanyState,
@@ -210,4 +268,8 @@ def change_body(
         return subscription_body(state, record, version, change == "subscription_removed")
     if change.startswith("ack_participant_"):
         return participant_body(state, record, version)
+    if change == "event_processed":
+        return event_processed_body(record)
+    if change in DEVICE_CHANGES:
+        return device_body(state, record)
     return wallet_body(state, record, change == "wallet_item_install")

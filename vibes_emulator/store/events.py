@@ -1,4 +1,5 @@
-"""Events (FACTS §2.11): accepted with 202; outcomes would only arrive by callback.
+"""Events (FACTS §2.11): accepted with 202; outcomes arrive only by ``event_processed``
+callback, which :mod:`event_routing` sends as it routes the event.
 
 ``event_id`` should be unique; Vibes says re-using one "may make later events fail". The
 emulator makes that deterministic: a repeated ``event_id`` is refused with 422, so clients
@@ -13,6 +14,7 @@ from typing import Any
 
 from vibes_emulator.errors import ApiError
 
+from .event_routing import EventRouter
 from .state import Core, Record
 
 MAX_EVENT_BYTES = 16 * 1024
@@ -20,10 +22,11 @@ _EVENT_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class Events:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, router: EventRouter) -> None:
         self.core = core
+        self.router = router
 
-    def accept(self, company_key: str, body: Any, size: int) -> dict[str, Any]:
+    def accept(self, company_key: str, body: Any, size: int, version: int = 1) -> dict[str, Any]:
         """Record one event; ``size`` is the request body's length in bytes."""
         state = self.core.company(company_key)
         if size > MAX_EVENT_BYTES:
@@ -50,7 +53,9 @@ class Events:
             "event_id": event_id,
             "event_type": str(event_type).lower(),
             "event_data": body["event_data"],
+            "debug_data": body.get("debug_data"),
             "received_at": self.core.clock.now_ms(),
         }
         self.core.save(state, "event", event_id, record)
+        self.router.route(state, record, version)
         return {"event_id": event_id}

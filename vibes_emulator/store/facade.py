@@ -16,10 +16,14 @@ from .broadcasts import Broadcasts
 from .callbacks import Callbacks
 from .clock import Clock
 from .custom_fields import default_fields
+from .event_routing import EventRouter
+from .event_triggered import EventTriggeredMessages
 from .events import Events
 from .incentives import Incentives
+from .messages import SentMessages
 from .persistence import Persistence
 from .persons import Persons
+from .push_devices import PushDevices
 from .source_codes import SourceCodes
 from .state import ChangeListener, CompanyState, Core, password_digest
 from .subscriptions import Subscriptions
@@ -42,10 +46,16 @@ class Store:
         self.wallet_items = WalletItems(core, self.wallet_campaigns)
         self.wallet_messages = WalletMessages(core, self.wallet_campaigns)
         self.callbacks = Callbacks(core)
-        self.events = Events(core)
         self.wallet_locations = WalletLocations(core, self.wallet_campaigns)
         self.wallet_designs = WalletDesigns(core, self.wallet_campaigns)
         self.source_codes = SourceCodes(core)
+        self.event_triggered = EventTriggeredMessages(core)
+        self.push_devices = PushDevices(core, self.persons)
+        self.sent_messages = SentMessages(core)
+        router = EventRouter(
+            core, self.persons, self.event_triggered, self.push_devices, self.sent_messages
+        )
+        self.events = Events(core, router)
         self.incentives = Incentives(core)
 
     @classmethod
@@ -119,6 +129,13 @@ class Store:
             password_digest(password)
             return False
         return self.core.check_password(state, username, password)
+
+    def company_with_login(self, username: str, password: str) -> str | None:
+        """The company these credentials log into (routes outside /companies name none)."""
+        for company_key in self.core.companies:
+            if self.check_credentials(company_key, username, password):
+                return company_key
+        return None
 
     def username_of(self, company_key: str) -> str | None:
         state = self.core.companies.get(company_key)

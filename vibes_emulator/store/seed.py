@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from . import ids, seed_campaigns, seed_incentives, seed_wallet_extras
+from . import ids, seed_campaigns, seed_events, seed_incentives, seed_wallet_extras
 from .persons import zone_for
 from .seed_tools import Weighted
 from .seed_tools import pick as _pick
@@ -260,5 +260,6 @@ def build(state: CompanyState, persons: int, seed: int, now_ms: int) -> None:
     build_acquisitions(state, rng, people, now)
     seed_campaigns.build(state, rng, people, now)
     seed_wallet_extras.build(state, seed, now)
-    # Own RNG: adding incentives leaves every other seeded record as it was.
+    # Own RNGs: adding events, devices and incentives leaves every other seeded record as it was.
+    seed_events.build(state, random.Random(f"{seed}:events_devices"), people, now)
     seed_incentives.build(state, random.Random(f"{seed}:incentives"), people, now)

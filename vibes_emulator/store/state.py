@@ -38,6 +38,9 @@ DATA_KINDS = (
     "location_request",
     "wallet_design",
     "source_code",
+    "event_triggered_message",
+    "push_device",
+    "sent_message",
     "incentive_pool",
     "incentive_code",
     "incentive_issuance",
@@ -100,6 +103,18 @@ class CompanyState:
             "wallet_location",
             groups=(Group("by_campaign", lambda r: r["wallet_id"], lambda r: str(r["id"])),),
             order=_by_number,
+        )
+        self.tables["event_triggered_message"] = Table("event_triggered_message", order=_by_number)
+        self.tables["push_device"] = Table(
+            "push_device",
+            unique=(Unique("by_device_id", lambda d: d["vibes_device_id"]),),
+            groups=(
+                Group(
+                    "by_person",
+                    lambda d: d.get("person_key") or "",
+                    lambda d: join_id(d["app_id"], d["vibes_device_id"]),
+                ),
+            ),
         )
         self.tables["incentive_pool"] = Table("incentive_pool", order=_by_number)
         self.tables["incentive_code"] = Table(
