@@ -17,7 +17,7 @@ from tests.tap.harness import run_tap
 from vibes_api import endpoints
 from vibes_api.client import VibesClient
 from vibes_callbacks.journal import Journal
-from vibes_callbacks.register import register_callbacks
+from vibes_callbacks.register import SelectorValues, register_callbacks
 from vibes_callbacks.testing import ReceiverProcess
 from vibes_emulator.testing import RunningEmulator
 
@@ -33,7 +33,9 @@ def wired(tmp_path: Path) -> Iterator[tuple[RunningEmulator, ReceiverProcess]]:
 
             async def register(client: VibesClient) -> None:
                 types = ["event_processed", "device_added", "device_removed"]
-                report = await register_callbacks(client, receiver.url, types, app_ids=APPS)
+                report = await register_callbacks(
+                    client, receiver.url, types, values=SelectorValues(app_ids=tuple(APPS))
+                )
                 assert report.ok and report.count("created") == 5
 
             _api(emulator, register)

@@ -14,7 +14,7 @@ import pytest
 
 from vibes_api.client import VibesClient
 from vibes_api.settings import VibesSettings
-from vibes_callbacks.register import RegistrationReport, register_callbacks
+from vibes_callbacks.register import RegistrationReport, SelectorValues, register_callbacks
 from vibes_emulator.testing import RunningEmulator
 
 URL = "https://receiver.example.com/callbacks/s3cret"
@@ -171,9 +171,13 @@ def test_refusals_are_reported_and_the_rest_still_registered(
 def test_push_device_types_are_registered_per_named_app(small_emulator: RunningEmulator) -> None:
     _clear(small_emulator)
     apps = ["app-one", "app-two"]
-    first = _register(small_emulator, types=["device_added", "device_removed"], app_ids=apps)
+    first = _register(
+        small_emulator,
+        types=["device_added", "device_removed"],
+        values=SelectorValues(app_ids=tuple(apps)),
+    )
     assert first.ok and first.count("created") == 4
-    again = _register(small_emulator, app_ids=apps)  # every type, the apps' ones kept
+    again = _register(small_emulator, values=SelectorValues(app_ids=tuple(apps)))  # all kept
     assert again.ok and again.count("kept") == 4
     assert again.count("created") == len(again.registrations) - 4
     selectors = {
