@@ -100,7 +100,7 @@ def measure(persons: int, rps: float, sample: int) -> dict[str, Any]:
             target.listen(io.StringIO(text))
         seconds = time.perf_counter() - started
         stats = emulator.control.stats()
-        tally = target.outcomes.tallies()[0]
+        tally = target.context.outcomes.tallies()[0]
         baseline = sequential_baseline(emulator, sample)
     requests = int(stats["requests"])
     throttled = int(stats.get("by_status", {}).get("429", 0))

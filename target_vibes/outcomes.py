@@ -143,3 +143,15 @@ class RunOutcomes:
     def reject_ratio(self) -> float:
         total = self.total
         return self.rejected / total if total else 0.0
+
+
+def progress_key(outcome: Outcome, *, dry_run: bool) -> str:
+    """The progress/summary word for an outcome; a dry run says what it would do."""
+    if not dry_run:
+        return outcome.value
+    return {
+        Outcome.WRITTEN: "would write",
+        Outcome.UNCHANGED: "would leave unchanged",
+        Outcome.REJECTED: "would reject",
+        Outcome.UNVERIFIED: "unverified",
+    }[outcome]

@@ -1,7 +1,8 @@
 """target-vibes: the Singer target that writes any stream into Vibes (reverse ETL).
 
-The target owns the run: settings, stream -> resource routing, the one client and async
-runner, the dead-letter file, progress and the end-of-run summary and verdict. Sinks are
+The target owns the run: settings, stream -> resource routing, and the end-of-run plan,
+summary and verdict; what its sinks share (the session with the one client and runner, the
+outcome tallies, the dead-letter file, progress) is a LoadContext (load_context.py). Sinks are
 drained one at a time (``max_parallelism = 1``) so that streams apply in the order they
 arrived -- a persons stream lands before the subscribers stream that names those people --
 and each stream's own writes run concurrently inside its batch.
@@ -9,7 +10,6 @@ and each stream's own writes run concurrently inside its batch.
 
 from __future__ import annotations
 
-import threading
 from typing import Any, ClassVar
 
 from singer_sdk import Target
@@ -19,7 +19,7 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.sinks import Sink
 
 from target_vibes.batch_files import batch_records
-from target_vibes.dead_letters import DEFAULT_PATH, DeadLetterWriter
+from target_vibes.dead_letters import DEFAULT_PATH
 from target_vibes.failures import (
     MessagingNotAllowed,
     RejectRatioExceeded,
@@ -27,7 +27,7 @@ from target_vibes.failures import (
     messaging_refused_message,
 )
 from target_vibes.file_imports.sink import FILE_SINK_BY_RESOURCE
-from target_vibes.outcomes import Outcome, RunOutcomes
+from target_vibes.load_context import LoadContext
 from target_vibes.routing import (
     Route,
     RoutingError,
@@ -38,14 +38,11 @@ from target_vibes.routing import (
     unknown_stream_message,
 )
 from target_vibes.sinks import SINK_BY_RESOURCE, SkippedStreamSink
-from target_vibes.sinks.base import progress_key
 from target_vibes.sinks.connection_check import MELTANO_TEST_STREAM, ConnectionCheckSink
 from vibes_api.errors import VibesConfigError
 from vibes_api.exit_codes import ending_expected_failures
 from vibes_api.masking import mask_logger
 from vibes_api.plugin_settings import connection_properties
-from vibes_api.progress import ProgressCounter
-from vibes_api.session import RunSession
 from vibes_api.settings import VibesSettings
 from vibes_api.version import DISTRIBUTION
 
@@ -195,23 +192,12 @@ class TargetVibes(Target):
         if not self.config.get("allow_messaging", False):
             for route in self._routes.values():
                 self._check_messaging(route)
-        self.outcomes = RunOutcomes()
-        self.dead_letters = DeadLetterWriter(self.config.get("dead_letter_path", DEFAULT_PATH))
-        self._lock = threading.Lock()
-        self._batch_written = threading.Event()
-        self.session = RunSession(
-            self.settings,
-            self.name,
-            progress_interval_seconds=float(self.config.get("progress_interval_seconds", 10.0)),
+        # What the sinks share: they hold this, not the target.
+        self.context = LoadContext(
+            self.config, self.settings, self._routes, SINK_BY_RESOURCE, self.name
         )
 
     # ---- routing ------------------------------------------------------------------------
-    def route_for(self, stream_name: str) -> Route:
-        route = resolve_route(stream_name, self._routes, SINK_BY_RESOURCE)
-        if route is None:
-            raise UnknownStream(unknown_stream_message(stream_name, SINK_BY_RESOURCE))
-        return route
-
     def _check_messaging(self, route: Route) -> None:
         if route.always_messages and not self.config.get("allow_messaging", False):
             raise MessagingNotAllowed(
@@ -231,15 +217,7 @@ class TargetVibes(Target):
             return FILE_SINK_BY_RESOURCE[route.resource]
         return SINK_BY_RESOURCE[route.resource]
 
-    # ---- shared resources ---------------------------------------------------------------
-    def progress_counter(self, stream_name: str) -> ProgressCounter:
-        counter = self.session.counter(stream_name)
-        dry_run = bool(self.config.get("dry_run", False))
-        for outcome in Outcome:
-            if dry_run or outcome is not Outcome.UNVERIFIED:  # only a plan has unverified
-                counter.add(0, progress_key(outcome, dry_run=dry_run))
-        return counter
-
+    # ---- messages -----------------------------------------------------------------------
     def _process_batch_message(self, message_dict: dict) -> None:
         # Each record of the files goes the RECORD way (see target_vibes/batch_files.py).
         self._assert_line_requires(message_dict, requires={"stream", "encoding", "manifest"})
@@ -257,13 +235,9 @@ class TargetVibes(Target):
         # five minutes old); a full sink drains alone and says nothing. Once a batch has
         # been written, the next STATE drains the rest too and goes out, so a crash re-sends
         # at most one batch (batch_size_rows).
-        if self._batch_written.is_set():
+        if self.context.take_batch_written():
             self.drain_all()
-            self._batch_written.clear()  # what drain_all itself wrote is covered by its STATE
-
-    def batch_written(self) -> None:
-        """Called by a sink once a batch's writes are done (written or dead-lettered)."""
-        self._batch_written.set()
+            self.context.take_batch_written()  # what drain_all wrote is covered by its STATE
 
     # ---- end of run ---------------------------------------------------------------------
     def process_endofpipe(self) -> None:
@@ -274,30 +248,33 @@ class TargetVibes(Target):
         self._verdict()
 
     def _finish(self) -> None:
-        """Close the files and the session (which prints the summary), after the dry-run plan."""
-        self.dead_letters.close()
-        if self.config.get("dry_run", False):
+        """Log the dry-run plan, then close the files and the session (which prints the
+        summary)."""
+        context = self.context
+        if context.dry_run:
             self.logger.info("dry run: nothing was written to Vibes and no STATE was emitted")
-            for tally in self.outcomes.tallies():
+            for tally in context.outcomes.tallies():
                 self.logger.info("%s", tally.plan_line())
-        self.session.close()
-        if self.dead_letters.count:
+        context.close()
+        letters = context.dead_letters
+        if letters.count:
             self.logger.warning(
                 "%d rejected record(s) written to %s; after fixing the cause, replay them with: "
                 "target-vibes-replay --config <config.json> %s",
-                self.dead_letters.count,
-                self.dead_letters.path,
-                self.dead_letters.path,
+                letters.count,
+                letters.path,
+                letters.path,
             )
 
     def _verdict(self) -> None:
         limit = float(self.config.get("max_reject_ratio", 0.1))
-        ratio = self.outcomes.reject_ratio()
+        outcomes = self.context.outcomes
+        ratio = outcomes.reject_ratio()
         if ratio > limit:
             raise RejectRatioExceeded(
-                f"{self.outcomes.rejected} of {self.outcomes.total} records were rejected "
+                f"{outcomes.rejected} of {outcomes.total} records were rejected "
                 f"({ratio:.1%}), more than max_reject_ratio {limit:.1%}; see "
-                f"{self.dead_letters.path}"
+                f"{self.context.dead_letters.path}"
             )
 
 

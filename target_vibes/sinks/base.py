@@ -32,7 +32,7 @@ from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from target_vibes.early_stop import FirstRecordsWatch
 from target_vibes.failures import RunStopped, messaging_refused_message
 from target_vibes.mapping.common import AlreadyInVibes, MappingError
-from target_vibes.outcomes import Outcome, Result
+from target_vibes.outcomes import Outcome, Result, progress_key
 from target_vibes.routing import Messaging, RouteOption
 from target_vibes.validation import RecordSchemaCheck
 from vibes_api.client import VibesClient, VibesResponse
@@ -112,11 +112,11 @@ class VibesSink(BatchSink):
         self._schema_problems: dict[int, tuple[str, dict | None]] = {}
         super().__init__(target, stream_name, schema, key_properties)
         mask_logger(self.logger)  # reasons and the SDK's DEBUG lines quote records
-        self.vibes = target
-        self.session = target.session
-        self.route = target.route_for(stream_name)
-        self.tally = target.outcomes.stream(stream_name, self.resource)
-        self.progress = target.progress_counter(stream_name)
+        self.context = target.context
+        self.session = self.context.session
+        self.route = self.context.route_for(stream_name)
+        self.tally = self.context.outcomes.stream(stream_name, self.resource)
+        self.progress = self.context.progress_counter(stream_name)
         self._dry_run_reasons = 0
         self._warned_ignored: set[str] = set()
         self.watch = FirstRecordsWatch(stream_name)
@@ -215,7 +215,7 @@ class VibesSink(BatchSink):
         self.send_batch(context.get("records", []))
         # The batch is done and its STATE may follow: what the watch held is now final.
         self._dead_letter(self.watch.release())
-        self.vibes.batch_written()
+        self.context.batch_written()
 
     def latest(self, pending: list[Pending]) -> list[list[Pending]]:
         """The batch split by key, each key's superseded writes settled as unchanged."""
@@ -346,19 +346,7 @@ class VibesSink(BatchSink):
         if self.dry_run:
             return
         for record, result in letters:
-            self.vibes.dead_letters.write(self.stream_name, self.resource, record, result)
-
-
-def progress_key(outcome: Outcome, *, dry_run: bool) -> str:
-    """The progress/summary word for an outcome; a dry run says what it would do."""
-    if not dry_run:
-        return outcome.value
-    return {
-        Outcome.WRITTEN: "would write",
-        Outcome.UNCHANGED: "would leave unchanged",
-        Outcome.REJECTED: "would reject",
-        Outcome.UNVERIFIED: "unverified",
-    }[outcome]
+            self.context.dead_letters.write(self.stream_name, self.resource, record, result)
 
 
 def rejection(failure: VibesAPIError, reason: str | None = None) -> Result:

@@ -30,21 +30,21 @@ class ConnectionCheckSink(BatchSink):
         self, target: TargetVibes, stream_name: str, schema: dict, key_properties: Any
     ) -> None:
         super().__init__(target, stream_name, schema, key_properties)
-        self.vibes = target
+        self.context = target.context
         self.checked = 0
 
     def setup(self) -> None:
         super().setup()
-        client = self.vibes.session.client
+        client = self.context.session.client
         try:
-            lists = self.vibes.session.run(endpoints.subscription_lists(client.request))
+            lists = self.context.session.run(endpoints.subscription_lists(client.request))
         except VibesRequestError as failure:
             raise RunStopped(f"connection check failed: {failure}") from None
         self.logger.info(
             "connection check passed: %s answers for company %s (%d subscription lists); "
             "nothing is written for %s",
-            self.vibes.settings.api_url,
-            self.vibes.settings.company_key,
+            self.context.settings.api_url,
+            self.context.settings.company_key,
             len(lists),
             self.stream_name,
         )

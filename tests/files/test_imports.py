@@ -195,7 +195,7 @@ def test_subscriber_history_by_file_never_unsubscribes_a_newer_subscription(
     )
     assert run.failure is None
     assert run.dead_letters == []
-    assert run.target.outcomes.tallies()[0].outcomes["unchanged"] == len(rows)
+    assert run.target.context.outcomes.tallies()[0].outcomes["unchanged"] == len(rows)
     after = [
         api.call("GET", f"/mobiledb/persons/{p['person_key']}/subscriptions?active_only=false")[1]
         or []

@@ -71,7 +71,7 @@ def test_every_bad_record_gets_a_dead_letter_with_its_reason_and_the_rest_lands(
     assert run.failure is None, run.failure
 
     # Nothing dropped: every input record is counted once, and every reject is a dead letter.
-    tallies = {tally.stream: tally for tally in run.target.outcomes.tallies()}
+    tallies = {tally.stream: tally for tally in run.target.context.outcomes.tallies()}
     assert tallies["persons"].total == len(rows)
     assert tallies["persons"].rejected == len(bad)
     assert tallies["events"].total == len(events)

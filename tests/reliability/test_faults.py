@@ -139,7 +139,7 @@ def test_target_leaves_every_record_in_vibes_or_the_dead_letters_and_creates_not
     for letter in run.dead_letters:
         dead.setdefault(letter["stream"], []).append(letter["record"])
     # Every record has exactly one outcome.
-    for tally in run.target.outcomes.tallies():
+    for tally in run.target.context.outcomes.tallies():
         assert tally.total == len(streams[tally.stream]), tally
 
     # Persons: idempotent, so only the real reject is a dead letter; everything else landed.
@@ -167,7 +167,7 @@ def test_target_leaves_every_record_in_vibes_or_the_dead_letters_and_creates_not
     rerun = run_target(
         {**config, "dead_letter_path": str(tmp_path / "rerun.jsonl")}, singer({"events": events})
     )
-    tally = rerun.target.outcomes.tallies()[0]
+    tally = rerun.target.context.outcomes.tallies()[0]
     assert tally.outcomes["unchanged"] == len(events) - len(dead.get("events", []))
     assert tally.outcomes["written"] == len(dead.get("events", []))
 

@@ -280,4 +280,4 @@ def test_tap_and_target_verify_tls_whatever_else_the_config_says(
     assert refused_run.dead_letters == []  # a TLS failure is not the record's fault
     accepted = run_target({**config, "ca_bundle": str(cert)}, messages)
     assert accepted.failure is None, accepted.failure
-    assert accepted.target.outcomes.tallies()[0].outcomes["written"] == 1
+    assert accepted.target.context.outcomes.tallies()[0].outcomes["written"] == 1

@@ -52,7 +52,7 @@ def test_case(name: str, tmp_path: Path) -> None:
 
     outcomes = {
         tally.stream: {outcome: count for outcome, count in tally.outcomes.items() if count}
-        for tally in run.target.outcomes.tallies()
+        for tally in run.target.context.outcomes.tallies()
     }
     dry_run = bool(case.get("config", {}).get("dry_run"))
     if dry_run:  # a plan counts what it could not check as unverified, not as written

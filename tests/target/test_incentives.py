@@ -72,7 +72,7 @@ def test_issuing_needs_its_setting_and_stops_at_an_exhausted_pool(
         {**config, "allow_incentive_issuance": True}, records("incentive_issuances", *rows)
     )
     assert allowed.failure is None
-    tally = allowed.target.outcomes.tallies()[0]
+    tally = allowed.target.context.outcomes.tallies()[0]
     assert tally.actions[f"issue_from_pool_{pool['id']}"] == left
     assert [d["status"] for d in allowed.dead_letters] == [422, 422]
     assert all("No codes are available" in d["reason"] for d in allowed.dead_letters)
@@ -100,12 +100,15 @@ def test_the_dry_run_plans_issuances_per_pool_and_writes_nothing(
     assert writes(seeded.control.stats()) == 0
     # One read per pool, however many rows name it.
     assert sum(routes(seeded).values()) == 4
-    line = plan.target.outcomes.tallies()[0].plan_line()
+    line = plan.target.context.outcomes.tallies()[0].plan_line()
     assert f"issue_from_pool_{pool['id']}={left}" in line
     assert f"issue_from_pool_{multi['id']}=3" in line
     assert "reject=3" in line
     real = run_target(config, records("incentive_issuances", *rows))
-    assert real.target.outcomes.tallies()[0].actions == plan.target.outcomes.tallies()[0].actions
+    assert (
+        real.target.context.outcomes.tallies()[0].actions
+        == plan.target.context.outcomes.tallies()[0].actions
+    )
 
 
 @pytest.mark.parametrize("fault", ["truncate", "drop", "server_error"])
@@ -161,7 +164,7 @@ def test_a_redemption_happens_once_and_bad_rows_say_why(seeded: Any, tmp_path: P
     config = target_config(seeded, tmp_path, max_reject_ratio=1.0)
     first = run_target(config, records("incentive_redemptions", *rows))
     assert first.failure is None
-    tally = first.target.outcomes.tallies()[0]
+    tally = first.target.context.outcomes.tallies()[0]
     assert (tally.outcomes["written"], tally.outcomes["rejected"]) == (1, 4)
     reasons = sorted(d["reason"] for d in first.dead_letters)
     assert any("has not been issued to this issuee" in r for r in reasons)
@@ -176,7 +179,7 @@ def test_a_redemption_happens_once_and_bad_rows_say_why(seeded: Any, tmp_path: P
         {**config, "dead_letter_path": str(tmp_path / "again.jsonl")},
         records("incentive_redemptions", rows[1]),
     )
-    assert again.target.outcomes.tallies()[0].outcomes["unchanged"] == 1
+    assert again.target.context.outcomes.tallies()[0].outcomes["unchanged"] == 1
     assert routes(seeded).get(REDEEM_ROUTE) is None
 
 
@@ -192,8 +195,8 @@ def test_a_row_naming_a_code_is_issued_once(seeded: Any, tmp_path: Path) -> None
     config = target_config(seeded, tmp_path, allow_incentive_issuance=True)
     first = run_target(config, records("incentive_issuances", row))
     again = run_target(config, records("incentive_issuances", row))
-    assert first.target.outcomes.tallies()[0].outcomes["written"] == 1
-    assert again.target.outcomes.tallies()[0].outcomes["unchanged"] == 1
+    assert first.target.context.outcomes.tallies()[0].outcomes["written"] == 1
+    assert again.target.context.outcomes.tallies()[0].outcomes["unchanged"] == 1
     assert routes(seeded).get(ISSUE_ROUTE) == 1
     [issuance] = Api(seeded).call("GET", f"/incentives/codes/{code}/issuances")[1]
     assert issuance["external_issuee_id"] == "crm-7"

@@ -45,7 +45,7 @@ def test_warehouse_contacts_land_and_bad_rows_are_dead_lettered(
     assert by_id["crm-8"]["status"] == 422
     assert any("shoe_size" in error["message"] for error in by_id["crm-8"]["errors"])
     assert by_id["crm-8"]["attempts"] == 1
-    tally = run.target.outcomes.tallies()[0]
+    tally = run.target.context.outcomes.tallies()[0]
     assert (tally.outcomes["written"], tally.outcomes["rejected"]) == (6, 2)
     assert run.states == [
         {"bookmarks": {"crm_contacts": {"replication_key_value": "2026-11-01T10:00:00Z"}}}
@@ -66,7 +66,7 @@ def test_second_load_is_unchanged_and_too_many_rejects_fail_the_run(
     # server's clock has moved past their updated_at (the margin is 2 s).
     time.sleep(2.2)
     second = run_target({**config, "max_reject_ratio": 0.5}, CONTACTS)
-    tally = second.target.outcomes.tallies()[0]
+    tally = second.target.context.outcomes.tallies()[0]
     assert tally.outcomes["unchanged"] == 6
     assert tally.outcomes["written"] == 0
 
@@ -182,7 +182,7 @@ def test_update_only_skips_missing_and_person_key_cannot_create(
     assert known is not None
     assert known["custom_fields"] == {"first_name": "New", "last_name": "K"}
     assert api.person_by_external("unknown") is None
-    tallies = {tally.stream: tally for tally in run.target.outcomes.tallies()}
+    tallies = {tally.stream: tally for tally in run.target.context.outcomes.tallies()}
     assert tallies["crm"].outcomes["unchanged"] == 1
     assert tallies["by_key"].outcomes["rejected"] == 1
     assert [letter["record"]["person_key"] for letter in run.dead_letters] == ["no-such-key"]

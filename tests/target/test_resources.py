@@ -37,8 +37,8 @@ def test_events_get_stable_ids_so_a_rerun_sends_nothing_twice(seeded: Any, tmp_p
     first = run_target(config, records("events", *rows))
     second = run_target(config, records("events", *rows))
     assert first.failure is None and second.failure is None
-    assert first.target.outcomes.tallies()[0].outcomes["written"] == 4
-    assert second.target.outcomes.tallies()[0].outcomes["unchanged"] == 4
+    assert first.target.context.outcomes.tallies()[0].outcomes["written"] == 4
+    assert second.target.context.outcomes.tallies()[0].outcomes["unchanged"] == 4
     assert seeded.control.stats()["by_status"].get("202") == 4
 
 
@@ -53,8 +53,8 @@ def test_participants_added_then_unchanged(seeded: Any, tmp_path: Path) -> None:
     first = run_target(config, records("signups", *rows))
     second = run_target(config, records("signups", *rows))
     assert first.failure is None and second.failure is None
-    assert first.target.outcomes.tallies()[0].outcomes["written"] == 3
-    assert second.target.outcomes.tallies()[0].outcomes["unchanged"] == 3
+    assert first.target.context.outcomes.tallies()[0].outcomes["written"] == 3
+    assert second.target.context.outcomes.tallies()[0].outcomes["unchanged"] == 3
     assert first.dead_letters == []
 
 
@@ -81,7 +81,7 @@ def test_subscribers_unsubscribe_and_refuse_subscribing_without_messaging(
         target_config(seeded, tmp_path, max_reject_ratio=0.5), records("subscribers", *rows)
     )
     assert run.failure is None
-    tally = run.target.outcomes.tallies()[0]
+    tally = run.target.context.outcomes.tallies()[0]
     assert (tally.outcomes["written"], tally.outcomes["unchanged"], tally.outcomes["rejected"]) == (
         1,
         2,
@@ -134,7 +134,7 @@ def test_broadcasts_and_wallet_messages_are_created_once(seeded: Any, tmp_path: 
         config, [*records("broadcasts", broadcast), *records("wallet_messages", message)]
     )
     assert run.failure is None
-    assert [t.outcomes["written"] for t in run.target.outcomes.tallies()] == [1, 1]
+    assert [t.outcomes["written"] for t in run.target.context.outcomes.tallies()] == [1, 1]
     scheduled = api.call("GET", "/mobiledb/broadcasts?status=scheduled")[1]
     assert sum(1 for b in scheduled if b["name"] == "Target test") == 1
 
@@ -184,7 +184,7 @@ def test_dry_run_of_subscribers_reads_subscriptions_only(seeded: Any, tmp_path: 
     config = target_config(seeded, tmp_path, dry_run=True)
     run = run_target(config, records("subscribers", *rows))
     assert run.failure is None
-    tally = run.target.outcomes.tallies()[0]
+    tally = run.target.context.outcomes.tallies()[0]
     assert (tally.actions["unsubscribe"], tally.outcomes["unchanged"]) == (1, 1)
     assert all(route.startswith("GET") for route in seeded.control.stats()["by_route"])
     assert api.call("GET", f"/mobiledb/persons/{person_key}/subscriptions/{list_id}")[0] == 200

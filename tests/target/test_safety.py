@@ -50,7 +50,7 @@ def test_participations_vibes_already_handled_are_left_alone(emulator: Any, tmp_
     ]
     run = run_target(target_config(emulator, tmp_path, allow_messaging=True), lines)
     assert run.failure is None
-    assert run.target.outcomes.tallies()[0].outcomes["unchanged"] == 1
+    assert run.target.context.outcomes.tallies()[0].outcomes["unchanged"] == 1
     assert emulator.control.stats()["requests"] == 0
 
 

@@ -81,8 +81,8 @@ def test_batch_files_load_exactly_like_record_lines(emulator: Any, tmp_path: Pat
     for run in (by_records, by_batches):
         assert run.failure is None
     assert by_batches.states == by_records.states
-    assert [t.outcomes for t in by_batches.target.outcomes.tallies()] == [
-        t.outcomes for t in by_records.target.outcomes.tallies()
+    assert [t.outcomes for t in by_batches.target.context.outcomes.tallies()] == [
+        t.outcomes for t in by_records.target.context.outcomes.tallies()
     ]
     assert by_batches.dead_letters == by_records.dead_letters
     copies = [Api(emulator, c, (f"{c}-user", f"{c}-pw")) for c in ("by-records", "by-batches")]

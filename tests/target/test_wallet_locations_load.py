@@ -70,8 +70,8 @@ def test_adds_replaces_leaves_equal_ones_and_rejects_bad_rows(seeded: Any, tmp_p
     seeded.control.reset_stats()
     first = run_target(config, records(*rows))
     assert first.failure is None and planned.failure is None
-    tally = first.target.outcomes.tallies()[0]
-    plan = planned.target.outcomes.tallies()[0]
+    tally = first.target.context.outcomes.tallies()[0]
+    plan = planned.target.context.outcomes.tallies()[0]
     assert (plan.outcomes, plan.actions) == (tally.outcomes, tally.actions)  # the plan held
     assert (tally.outcomes["written"], tally.outcomes["unchanged"]) == (3, 1)
     assert tally.actions["add"] >= 2 and tally.actions["replace"] == 1
@@ -93,7 +93,7 @@ def test_adds_replaces_leaves_equal_ones_and_rejects_bad_rows(seeded: Any, tmp_p
     seeded.control.reset_stats()
     again = run_target(_config(seeded, tmp_path / "again", wallet_id), records(*rows[:4]))
     assert again.failure is None
-    assert again.target.outcomes.tallies()[0].outcomes["unchanged"] == 4
+    assert again.target.context.outcomes.tallies()[0].outcomes["unchanged"] == 4
     assert writes(seeded.control.stats()) == 0
 
 
@@ -106,7 +106,7 @@ def test_batches_of_at_most_1000_and_a_dry_run_that_writes_nothing(
     seeded.control.reset_stats()
     planned = run_target(_config(seeded, tmp_path, wallet_id, dry_run=True), records(*rows))
     assert planned.failure is None
-    assert planned.target.outcomes.tallies()[0].actions["add"] == 2300
+    assert planned.target.context.outcomes.tallies()[0].actions["add"] == 2300
     assert writes(seeded.control.stats()) == 0 and len(_held(seeded, wallet_id)) == before
 
     loaded = run_target(_config(seeded, tmp_path / "load", wallet_id), records(*rows))
