@@ -37,6 +37,7 @@ class EventTriggeredMessagesSink(VibesSink):
     messages_people = Messaging.SOME_RECORDS
     messaging_note = "new or changed event-triggered campaigns"
     repeatable = False  # a create repeated after a lost answer would make two campaigns
+    ambiguous_outcome = "created or updated this campaign"
 
     def prepare(self, record: dict[str, Any]) -> tuple[str | None, Any]:
         write = event_campaign_write(record)
