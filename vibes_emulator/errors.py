@@ -86,6 +86,22 @@ def unprocessable(*messages: str, code: int | None = None) -> ApiError:
     return ApiError(422, *messages, code=code)
 
 
+def json_object(body: Any) -> dict[str, Any]:
+    """A request body that must be an object; any other JSON value is 422."""
+    if not isinstance(body, dict):
+        raise unprocessable("Request body must be a JSON object")
+    return body
+
+
+def required_text(body: dict[str, Any], field: str, problems: list[str]) -> str | None:
+    """``body[field]`` when it is non-blank text; otherwise None, with the problem noted."""
+    value = body.get(field)
+    if isinstance(value, str) and value.strip():
+        return value
+    problems.append(f"{field} is required")
+    return None
+
+
 def too_many_requests(code: int | None = None) -> ApiError:
     return ApiError(429, "Too Many Requests", code=code)
 

@@ -12,20 +12,7 @@ from vibes_emulator.store import ManualClock, Store
 from vibes_emulator.store.state import CompanyState, Record
 
 CK = "demo"
-NOW = 1_750_000_000.0
 DAY_S = 86_400
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(start=NOW)
-
-
-@pytest.fixture
-def store(clock: ManualClock) -> Store:
-    store = Store.open(None, clock=clock)
-    store.seed(200, seed=5)
-    return store
 
 
 class Changes:

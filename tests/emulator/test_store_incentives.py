@@ -12,18 +12,6 @@ from vibes_emulator.store import ManualClock, Store
 CK = "demo"
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(start=1_750_000_000.0)
-
-
-@pytest.fixture
-def store(clock: ManualClock) -> Store:
-    store = Store.open(None, clock=clock)
-    store.seed(200, seed=5)
-    return store
-
-
 def _pool_body(**overrides: Any) -> dict[str, Any]:
     body = {
         "name": "Ten off",

@@ -13,18 +13,6 @@ from vibes_emulator.store.seed import BLOCKED_MDN
 CK = "demo"
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(start=1_750_000_000.0)
-
-
-@pytest.fixture
-def store(clock: ManualClock) -> Store:
-    store = Store.open(None, clock=clock)
-    store.seed(200, seed=5)
-    return store
-
-
 def _campaign(store: Store, *, confirmation: bool) -> dict[str, Any]:
     for campaign in store.acquisitions.listing(CK):
         record = store.core.company(CK).tables["acquisition"][campaign["acquisition_id"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .common import company_of, json_response, query_of, read_json, store_of, version_of
+from .common import company_of, creator_of, json_response, query_of, read_json, store_of, version_of
 
 
 async def list_acquisitions(request: web.Request) -> web.Response:
@@ -49,10 +49,9 @@ async def get_broadcast(request: web.Request) -> web.Response:
 
 async def create_broadcast(request: web.Request) -> web.Response:
     body = await read_json(request)
-    store = store_of(request)
-    company = company_of(request)
-    created_by = store.username_of(company) or "api"
-    return json_response(store.broadcasts.create(company, body, created_by), status=201)
+    broadcasts = store_of(request).broadcasts
+    created = broadcasts.create(company_of(request), body, creator_of(request))
+    return json_response(created, status=201)
 
 
 async def update_broadcast(request: web.Request) -> web.Response:

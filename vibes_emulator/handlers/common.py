@@ -30,6 +30,11 @@ def company_of(request: web.Request) -> str:
     return request.match_info["company_key"]
 
 
+def creator_of(request: web.Request) -> str:
+    """Who a created campaign names as ``created_by``: the company's API login."""
+    return store_of(request).username_of(company_of(request)) or "api"
+
+
 def version_of(request: web.Request) -> int:
     return request.get(API_VERSION_KEY, 1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .common import company_of, json_response, read_json, store_of
+from .common import company_of, creator_of, json_response, read_json, store_of
 
 ID = "event_triggered_message_id"
 
@@ -23,11 +23,10 @@ async def get_event_campaign(request: web.Request) -> web.Response:
 
 async def create_event_campaign(request: web.Request) -> web.Response:
     body = await read_json(request)
-    store = store_of(request)
-    company = company_of(request)
-    created_by = store.username_of(company) or "api"
+    campaigns = store_of(request).event_triggered
+    created = campaigns.create(company_of(request), body, creator_of(request))
     # 202: Vibes accepts the campaign for processing (FACTS §2.11).
-    return json_response(store.event_triggered.create(company, body, created_by), status=202)
+    return json_response(created, status=202)
 
 
 async def update_event_campaign(request: web.Request) -> web.Response:

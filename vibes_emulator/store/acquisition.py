@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vibes_emulator.errors import bad_request, conflict, not_found, unprocessable
+from vibes_emulator.errors import bad_request, conflict, json_object, not_found, unprocessable
 
 from .clock import fmt_minutes
 from .custom_fields import normalize_values
@@ -170,8 +170,7 @@ class Acquisitions:
     ) -> tuple[int, dict[str, Any]]:
         state = self.core.company(company_key)
         campaign = self._campaign(state, acquisition_id)
-        if not isinstance(body, dict):
-            raise unprocessable("Request body must be a JSON object")
+        body = json_object(body)
         custom = normalize_values(state.tables["field"], body.get("custom_fields"))
         if campaign_status(campaign, self.core.clock.now_ms()) != "active":
             raise unprocessable("Acquisition campaign is not active")

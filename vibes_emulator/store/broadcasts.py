@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from vibes_emulator.errors import ApiError, bad_request, forbidden, not_found
+from vibes_emulator.errors import (
+    ApiError,
+    bad_request,
+    forbidden,
+    json_object,
+    not_found,
+    required_text,
+)
 
 from .clock import SECOND, fmt_seconds, parse_iso
 from .state import CompanyState, Core, Record
@@ -93,12 +100,9 @@ class Broadcasts:
 
     def _parse(self, state: CompanyState, body: Any) -> dict[str, Any]:
         """Validate a broadcastRequest; 422 listing every problem."""
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         problems: list[str] = []
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problems.append("name is required")
+        name = required_text(body, "name", problems)
         send_at = parse_iso(body.get("send_scheduled_date"))
         if send_at is None:
             problems.append("send_scheduled_date is required (ISO-8601)")

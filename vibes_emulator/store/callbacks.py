@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from vibes_emulator.errors import ApiError, not_found
+from vibes_emulator.errors import ApiError, json_object, not_found
 
 from .clock import SECOND, fmt_seconds, parse_iso
 from .state import CompanyState, Core, Record
@@ -80,8 +80,7 @@ class Callbacks:
         return out
 
     def _parse(self, state: CompanyState, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         kind = _callback_type(body)
         problems: list[str] = []
         required = SELECTORS[kind]
@@ -205,8 +204,7 @@ class Callbacks:
     def test(self, company_key: str, body: Any) -> dict[str, Any]:
         """Queue a test event for an active registration of that type (404 when none)."""
         state = self.core.company(company_key)
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         kind = _callback_type(body)
         selector = None
         for key in _TEST_SELECTOR_KEYS.get(kind, (kind,)):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vibes_emulator.errors import ApiError, bad_request, not_found
+from vibes_emulator.errors import ApiError, bad_request, json_object, not_found, required_text
 
 from .clock import SECOND, fmt_date, fmt_seconds, parse_iso
 from .state import CompanyState, Core, Record
@@ -117,12 +117,9 @@ class EventTriggeredMessages:
 
     def _parse(self, state: CompanyState, body: Any) -> dict[str, Any]:
         """Validate an eventTriggeredRequest (sms, mms or push); 422 listing every problem."""
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         problems: list[str] = []
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problems.append("name is required")
+        name = required_text(body, "name", problems)
         event_type = body.get("event_type")
         if not isinstance(event_type, str) or not EVENT_TYPE.match(event_type):
             problems.append("event_type is required and may only contain letters, digits, - and _")

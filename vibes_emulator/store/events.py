@@ -12,7 +12,7 @@ import re
 import uuid
 from typing import Any
 
-from vibes_emulator.errors import ApiError
+from vibes_emulator.errors import ApiError, json_object
 
 from .event_routing import EventRouter
 from .state import Core, Record
@@ -31,8 +31,7 @@ class Events:
         state = self.core.company(company_key)
         if size > MAX_EVENT_BYTES:
             raise ApiError(413, f"Event is larger than {MAX_EVENT_BYTES} bytes")
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         problems: list[str] = []
         event_type = body.get("event_type")
         if not isinstance(event_type, str) or not _EVENT_TYPE.match(event_type):

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from vibes_emulator.errors import ApiError, not_found, unprocessable
+from vibes_emulator.errors import ApiError, json_object, not_found, unprocessable
 
 from . import ids
 from .clock import SECOND, fmt_seconds
@@ -313,8 +313,7 @@ def _counts(events: Iterable[Record]) -> dict[str, int]:
 
 def _pool_fields(body: Any) -> dict[str, Any]:
     """The stored fields of a pool request (its shape is checked by the published schema)."""
-    if not isinstance(body, dict):
-        raise unprocessable("Request body must be a JSON object")
+    body = json_object(body)
     codes = body.get("incentive_codes") or {}
     problems = []
     if not str(body.get("name", "")).strip():

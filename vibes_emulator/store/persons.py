@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vibes_emulator.errors import ApiError, conflict, not_found, unprocessable
+from vibes_emulator.errors import ApiError, conflict, json_object, not_found, unprocessable
 
 from . import ids
 from .clock import SECOND, fmt_seconds
@@ -102,8 +102,7 @@ class Persons:
     # ---- writes ----------------------------------------------------------------------
     def parse_body(self, state: CompanyState, body: Any, version: int) -> dict[str, Any]:
         """The changes a person body asks for; keys absent from the result were omitted."""
-        if not isinstance(body, dict):
-            raise unprocessable("Request body must be a JSON object")
+        body = json_object(body)
         changes: dict[str, Any] = {}
         problems: list[str] = []
         if "external_person_id" in body:

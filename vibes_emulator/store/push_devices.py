@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vibes_emulator.errors import ApiError, not_found
+from vibes_emulator.errors import ApiError, json_object, not_found
 
 from .persons import Persons
 from .state import CompanyState, Core, Record, join_id
@@ -79,8 +79,7 @@ class PushDevices:
     ) -> dict[str, Any]:
         state = self.core.company(company_key)
         device = self._device(state, app_id, device_id)
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         person_key, external = body.get("person_key"), body.get("external_person_id")
         if (person_key is None) == (external is None):
             raise ApiError(422, "Give exactly one of person_key or external_person_id")

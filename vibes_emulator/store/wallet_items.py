@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from vibes_emulator.errors import ApiError, bad_request, not_found
+from vibes_emulator.errors import ApiError, bad_request, json_object, not_found
 
 from .clock import MILLI, fmt_millis
 from .state import CompanyState, Core, Record, join_id
@@ -213,8 +213,7 @@ class WalletItems:
         merge key by key (a ``null`` token value removes that token)."""
         state = self.core.company(company_key)
         item, campaign = self._item(state, wallet_id, item_id)
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         current = self.render(state, item, campaign)
         problems = [
             f"{name} cannot be changed"

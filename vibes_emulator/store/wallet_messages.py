@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vibes_emulator.errors import ApiError, not_found
+from vibes_emulator.errors import ApiError, json_object, not_found
 
 from .clock import fmt_millis
 from .state import CompanyState, Core, Record, join_id
@@ -73,8 +73,7 @@ class WalletMessages:
     def create(self, company_key: str, wallet_id: str, body: Any) -> dict[str, Any]:
         state = self.core.company(company_key)
         campaign = self.campaigns.campaign(state, wallet_id)
-        if not isinstance(body, dict):
-            raise ApiError(422, "Request body must be a JSON object")
+        body = json_object(body)
         message = body.get("message")
         problems: list[str] = []
         if (
